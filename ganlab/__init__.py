@@ -1,0 +1,30 @@
+"""ganlab: the helper package behind the GAN notebook series.
+
+Notebooks hold the story; this package holds the machinery. Each module is one
+idea and can be read in one sitting:
+
+    runtime     device(), seed(), quick mode and budget()
+    data        2D toy distributions and MNIST (offline fallback included)
+    models      MLP and DCGAN generators / discriminators, DCGAN init
+    losses      every GAN loss in one registry, by name
+    training    GAN: the one training loop every notebook uses
+    metrics     mode coverage, MMD, 2D divergences, nearest neighbours
+    classifier  a small MNIST classifier and the scores built on it (FID, IS)
+    plots       image grids, training curves, 2D views, animations
+    widgets     latent sliders, interpolation, the live 2D training view
+
+Quick start::
+
+    import ganlab
+    ganlab.seed(0)
+    data = ganlab.data.toy("ring8", 10_000)
+    gan = ganlab.GAN(ganlab.models.mlp_generator(latent_dim=2, out_shape=(2,)),
+                     ganlab.models.mlp_discriminator(in_shape=(2,)),
+                     loss="non-saturating")
+    history = gan.fit(data, steps=2000)
+"""
+from . import runtime, data, models, losses, training, metrics  # noqa: F401
+from .runtime import device, seed, quick, budget  # noqa: F401
+from .training import GAN  # noqa: F401
+
+__version__ = "0.1.0"

@@ -1,0 +1,180 @@
+"""Generators and discriminators: MLPs for 2D data and MNIST, DCGAN for images.
+
+Every builder returns a plain nn.Module with two extra attributes:
+    latent_dim    (generators) the size of the noise vector z
+    ganlab_spec   (builder name, kwargs) so GAN.load can rebuild it
+
+Shapes (B = batch size):
+    generator:      z (B, latent_dim)  ->  samples (B, *out_shape)
+    discriminator:  samples (B, *in_shape)  ->  scores (B, 1), raw (no sigmoid)
+
+Discriminators return raw scores (logits); each loss in ganlab.losses decides
+what to do with them (a sigmoid for the original GAN, nothing for WGAN).
+"""
+import torch
+from torch import nn
+
+_ACTIVATIONS = {
+    "relu": lambda: nn.ReLU(),
+    "leaky_relu": lambda: nn.LeakyReLU(0.2),
+    "tanh": lambda: nn.Tanh(),
+    "elu": lambda: nn.ELU(),
+}
+
+
+def _activation(name):
+    if name not in _ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(_ACTIVATIONS)}")
+    return _ACTIVATIONS[name]()
+
+
+def _tag(module, builder, **kwargs):
+    module.ganlab_spec = (builder, kwargs)
+    return module
+
+
+def _numel(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def mlp_generator(latent_dim=64, hidden=(256, 256), out_shape=(1, 28, 28),
+                  activation="relu", output="tanh"):
+    """An MLP from noise to samples: latent_dim -> hidden... -> prod(out_shape).
+
+    The MNIST default is the classic 64 -> 256 -> 256 -> 784 with tanh outputs in
+    [-1, 1] (the range ganlab.data.mnist uses). For 2D toy data use
+    out_shape=(2,), output=None (no squashing: the plane is unbounded).
+    """
+    out_shape = tuple(out_shape)
+    layers, width = [], latent_dim
+    for h in hidden:
+        layers += [nn.Linear(width, h), _activation(activation)]
+        width = h
+    layers.append(nn.Linear(width, _numel(out_shape)))
+    if output is not None:
+        layers.append(_activation(output))
+    if len(out_shape) > 1:
+        layers.append(nn.Unflatten(1, out_shape))       # (B, 784) -> (B, 1, 28, 28)
+    net = nn.Sequential(*layers)
+    net.latent_dim = latent_dim
+    return _tag(net, "mlp_generator", latent_dim=latent_dim, hidden=tuple(hidden),
+                out_shape=out_shape, activation=activation, output=output)
+
+
+def mlp_discriminator(in_shape=(1, 28, 28), hidden=(256, 256), activation="leaky_relu",
+                      dropout=0.0, pack=1):
+    """An MLP from samples to one raw score: prod(in_shape) -> hidden... -> 1.
+
+    dropout: applied after each hidden layer (weakens D; helps an MLP GAN).
+    pack: PacGAN packing, the discriminator judges `pack` samples at once
+          (batch size must then be a multiple of pack; see ganlab.training).
+    """
+    in_shape = tuple(in_shape)
+    layers, width = [nn.Flatten()], _numel(in_shape) * pack
+    for h in hidden:
+        layers += [nn.Linear(width, h), _activation(activation)]
+        if dropout:
+            layers.append(nn.Dropout(dropout))
+        width = h
+    layers.append(nn.Linear(width, 1))
+    net = nn.Sequential(*layers)
+    net.pack = pack
+    return _tag(net, "mlp_discriminator", in_shape=in_shape, hidden=tuple(hidden),
+                activation=activation, dropout=dropout, pack=pack)
+
+
+def _check_image_size(image_size):
+    if image_size not in (28, 64):
+        raise ValueError(f"DCGAN builders support image_size 28 or 64, got {image_size}")
+
+
+def dcgan_generator(latent_dim=100, width=64, image_size=28, channels=1, init=True):
+    """DCGAN generator: transposed convolutions with batch norm, tanh output.
+
+    28x28:  z (B, 100) -> (4w, 7, 7) -> (2w, 14, 14) -> (channels, 28, 28)
+    64x64:  z -> (8w, 4, 4) -> (4w, 8, 8) -> (2w, 16, 16) -> (w, 32, 32) -> (channels, 64, 64)
+    `width` (w) scales every layer: width=16 trains in minutes on a CPU.
+    """
+    _check_image_size(image_size)
+    w = width
+
+    def up(cin, cout):  # doubles height and width
+        return [nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(True)]
+
+    layers = [nn.Unflatten(1, (latent_dim, 1, 1))]
+    if image_size == 28:
+        layers += [nn.ConvTranspose2d(latent_dim, 4 * w, 7, 1, 0, bias=False),  # (4w, 7, 7)
+                   nn.BatchNorm2d(4 * w), nn.ReLU(True)]
+        layers += up(4 * w, 2 * w)                                              # (2w, 14, 14)
+        layers += [nn.ConvTranspose2d(2 * w, channels, 4, 2, 1), nn.Tanh()]     # (c, 28, 28)
+    else:
+        layers += [nn.ConvTranspose2d(latent_dim, 8 * w, 4, 1, 0, bias=False),  # (8w, 4, 4)
+                   nn.BatchNorm2d(8 * w), nn.ReLU(True)]
+        layers += up(8 * w, 4 * w) + up(4 * w, 2 * w) + up(2 * w, w)            # (w, 32, 32)
+        layers += [nn.ConvTranspose2d(w, channels, 4, 2, 1), nn.Tanh()]         # (c, 64, 64)
+    net = nn.Sequential(*layers)
+    if init:
+        net.apply(dcgan_init)
+    net.latent_dim = latent_dim
+    return _tag(net, "dcgan_generator", latent_dim=latent_dim, width=width,
+                image_size=image_size, channels=channels, init=init)
+
+
+def dcgan_discriminator(width=64, image_size=28, channels=1, batch_norm=True, init=True):
+    """DCGAN discriminator: strided convolutions, LeakyReLU(0.2), one raw score.
+
+    28x28:  (c, 28, 28) -> (w, 14, 14) -> (2w, 7, 7) -> (1, 1, 1) -> (B, 1)
+    batch_norm=False gives a critic fit for WGAN-GP (the penalty is per sample,
+    which batch norm would mix across the batch).
+    """
+    _check_image_size(image_size)
+    w = width
+
+    def down(cin, cout, norm=True):  # halves height and width
+        block = [nn.Conv2d(cin, cout, 4, 2, 1, bias=not (norm and batch_norm))]
+        if norm and batch_norm:
+            block.append(nn.BatchNorm2d(cout))
+        return block + [nn.LeakyReLU(0.2, True)]
+
+    if image_size == 28:
+        layers = down(channels, w, norm=False) + down(w, 2 * w)       # (2w, 7, 7)
+        layers += [nn.Conv2d(2 * w, 1, 7, 1, 0)]                       # (1, 1, 1)
+    else:
+        layers = down(channels, w, norm=False) + down(w, 2 * w) + down(2 * w, 4 * w) + down(4 * w, 8 * w)
+        layers += [nn.Conv2d(8 * w, 1, 4, 1, 0)]                       # (1, 1, 1)
+    net = nn.Sequential(*layers, nn.Flatten())
+    if init:
+        net.apply(dcgan_init)
+    net.pack = 1
+    return _tag(net, "dcgan_discriminator", width=width, image_size=image_size,
+                channels=channels, batch_norm=batch_norm, init=init)
+
+
+def dcgan_init(module):
+    """DCGAN's init: conv weights ~ N(0, 0.02); batch-norm scale ~ N(1, 0.02), shift 0."""
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+    elif isinstance(module, nn.BatchNorm2d):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
+
+
+BUILDERS = {f.__name__: f for f in (mlp_generator, mlp_discriminator, dcgan_generator, dcgan_discriminator)}
+
+
+def rebuild(spec):
+    """Build a fresh module from a ganlab_spec (builder name, kwargs)."""
+    name, kwargs = spec
+    if name not in BUILDERS:
+        raise ValueError(f"unknown model builder {name!r}")
+    return BUILDERS[name](**kwargs)
+
+
+def count_parameters(module):
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)

@@ -1,0 +1,76 @@
+"""Where code runs and how big it runs: device, seeds, quick mode.
+
+    ganlab.device()            cuda, then mps, then cpu
+    ganlab.seed(0)             seeds python, numpy and torch (cuda included)
+    ganlab.quick()             True when the environment sets GANLAB_QUICK=1
+    ganlab.budget(full=3000, quick=200)   the size for the current mode
+
+Quick mode exists so CI (and an impatient reader) can run every notebook end to
+end in well under two minutes on a CPU. It changes sizes, never code paths:
+every notebook asks budget() for its step counts and data sizes, nothing else.
+"""
+import os
+import random
+from pathlib import Path
+
+import numpy as np
+import torch
+
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+def device():
+    """The best available torch device: cuda, then Apple's mps, then cpu."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def resolve_device(dev=None):
+    """`dev` as a torch.device; None means ganlab.device()."""
+    return device() if dev is None else torch.device(dev)
+
+
+def seed(n):
+    """Seed every random number generator a notebook touches.
+
+    Python's `random`, NumPy and torch (which also seeds every CUDA device).
+    Returns `n` so a notebook can write `SEED = ganlab.seed(0)`.
+    """
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise TypeError(f"seed must be an int, got {n!r}")
+    random.seed(n)
+    np.random.seed(n % 2**32)
+    torch.manual_seed(n)
+    return n
+
+
+def quick():
+    """True when GANLAB_QUICK is set to something other than 0/false/empty."""
+    return os.environ.get("GANLAB_QUICK", "").strip().lower() not in _FALSE
+
+
+def budget(full, quick):
+    """Pick the full-size value, or the quick-mode value under GANLAB_QUICK=1.
+
+    Works for any value: a step count, a data size, a tuple of hidden sizes.
+    """
+    return quick if globals()["quick"]() else full
+
+
+def checkpoint_dir():
+    """Folder for saved models: $GANLAB_CHECKPOINTS, else ./checkpoints.
+
+    Quick and full runs save under different names (see checkpoint_path), so a
+    tiny quick-mode model is never mistaken for a fully trained one.
+    """
+    return Path(os.environ.get("GANLAB_CHECKPOINTS", "checkpoints"))
+
+
+def checkpoint_path(name):
+    """Path for checkpoint `name`, e.g. checkpoints/03_mlp_gan.pt (or -quick.pt)."""
+    suffix = "-quick" if quick() else ""
+    return checkpoint_dir() / f"{name}{suffix}.pt"

@@ -1,0 +1,369 @@
+"""GAN: the one training loop of the series, for any generator/discriminator pair.
+
+    gan = GAN(generator, discriminator, loss="non-saturating")
+    history = gan.fit(data, steps=2000, batch_size=64)     # tqdm bar, Ctrl-C safe
+    images = gan.sample(16)
+    gan.save("checkpoints/mine.pt"); gan = GAN.load("checkpoints/mine.pt")
+
+One *step* is n_critic discriminator (critic) updates followed by one generator
+update. Each update draws a fresh real batch by indexing the data tensor (it
+stays on the device) and fresh noise z ~ N(0, I) from the trainer's own random
+generator, so a saved run resumes bit for bit.
+
+Every GAN variant in the series is a small delta on this loop: a loss from
+ganlab.losses (with its clipping or gradient penalty), n_critic, or a packed
+discriminator (PacGAN: D judges `pack` samples at once, set on the model).
+"""
+import math
+import os
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from . import losses as _losses
+from . import models as _models
+from .runtime import resolve_device
+
+HISTORY_KEYS = ("step", "d_loss", "g_loss", "d_real", "d_fake", "time")
+_FORMAT = "ganlab-gan/1"
+
+
+class TrainingDiverged(FloatingPointError):
+    """A loss became NaN or infinite; the models keep their last good weights."""
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file could not be read as a ganlab GAN."""
+
+
+def _optimizer(name, params, lr, betas):
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=betas)
+    if name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr)
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr)
+    raise ValueError(f"unknown optimizer {name!r}; choose adam, rmsprop or sgd")
+
+
+class GAN:
+    """A generator, a discriminator, their optimizers, a loss and a history.
+
+    generator:      nn.Module, z (B, latent_dim) -> samples (B, ...)
+    discriminator:  nn.Module, samples (B, ...) -> raw scores (B, 1)
+    loss:           a name from ganlab.losses.names() or a Loss
+    latent_dim:     taken from generator.latent_dim when the builder set it
+    lr, d_lr, g_lr: learning rates (d_lr / g_lr override lr for one side)
+    betas:          Adam's betas; beta1 = 0.5 is DCGAN's choice (0.9 often oscillates)
+    optimizer:      "adam", "rmsprop" (the WGAN paper's choice) or "sgd"
+    n_critic:       discriminator updates per generator update
+    clip_value, penalty_weight: override the loss's weight clipping / gradient penalty
+    seed:           seeds the trainer's noise and batch draws (None: from torch's global RNG)
+    """
+
+    def __init__(self, generator, discriminator, loss="non-saturating", latent_dim=None,
+                 lr=2e-4, d_lr=None, g_lr=None, betas=(0.5, 0.999), optimizer="adam",
+                 n_critic=1, clip_value=None, penalty_weight=None, device=None, seed=None):
+        if not isinstance(generator, nn.Module) or not isinstance(discriminator, nn.Module):
+            raise TypeError("generator and discriminator must be torch.nn.Module objects")
+        self.latent_dim = latent_dim if latent_dim is not None else getattr(generator, "latent_dim", None)
+        if self.latent_dim is None:
+            raise ValueError("pass latent_dim=... (the length of the noise vector z your generator takes)")
+        if int(n_critic) < 1:
+            raise ValueError(f"n_critic must be at least 1, got {n_critic}")
+        self.loss = _losses.get(loss)
+        if clip_value is not None:
+            self.loss.clip_value = clip_value
+        if penalty_weight is not None:
+            self.loss.penalty_weight = penalty_weight
+        self.device = resolve_device(device)
+        self.generator = generator.to(self.device)
+        self.discriminator = discriminator.to(self.device)
+        self.pack = getattr(discriminator, "pack", 1)
+        self.n_critic = int(n_critic)
+        self.config = dict(loss=self.loss.name, latent_dim=self.latent_dim, lr=lr, d_lr=d_lr,
+                           g_lr=g_lr, betas=tuple(betas), optimizer=optimizer, n_critic=self.n_critic,
+                           clip_value=self.loss.clip_value, penalty_weight=self.loss.penalty_weight)
+        self.d_optimizer = _optimizer(optimizer, self.discriminator.parameters(), d_lr or lr, tuple(betas))
+        self.g_optimizer = _optimizer(optimizer, self.generator.parameters(), g_lr or lr, tuple(betas))
+        if seed is None:
+            seed = int(torch.randint(2**62, (1,)).item())
+        self.rng = torch.Generator(device=self.device).manual_seed(seed)
+        self.step = 0
+        self.elapsed = 0.0
+        self.history = {k: [] for k in HISTORY_KEYS}
+
+    # ------------------------------------------------------------ sampling
+
+    def noise(self, n, seed=None):
+        """z ~ N(0, I), shape (n, latent_dim); a seed gives the same z every time."""
+        gen = self.rng if seed is None else torch.Generator(device=self.device).manual_seed(seed)
+        return torch.randn(n, self.latent_dim, device=self.device, generator=gen)
+
+    @torch.no_grad()
+    def sample(self, n=64, z=None, seed=None):
+        """n generated samples (or one per row of z), in eval mode, on the device."""
+        if z is None:
+            z = self.noise(n, seed=seed)
+        elif z.dim() != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"z must have shape (n, {self.latent_dim}), got {tuple(z.shape)}")
+        was_training = self.generator.training
+        self.generator.eval()
+        try:
+            return self.generator(z.to(self.device))
+        finally:
+            self.generator.train(was_training)
+
+    def score(self, x):
+        """The discriminator's raw scores for samples x, as (B', 1); packs x when D is packed."""
+        if self.pack > 1:
+            if x.shape[0] % self.pack:
+                raise ValueError(f"batch of {x.shape[0]} is not a multiple of the discriminator's pack={self.pack}")
+            x = x.reshape(x.shape[0] // self.pack, self.pack * x.shape[1], *x.shape[2:])
+        s = self.discriminator(x)
+        return s.reshape(-1, 1)
+
+    # ------------------------------------------------------------ training
+
+    def _check_shapes(self, real):
+        """Fail early, in words, when the models and the data do not fit together."""
+        g_was, d_was = self.generator.training, self.discriminator.training
+        self.generator.eval(), self.discriminator.eval()
+        try:
+            with torch.no_grad():
+                k = 2 * self.pack
+                fake = self.generator(torch.zeros(k, self.latent_dim, device=self.device))
+                if tuple(fake.shape[1:]) != tuple(real.shape[1:]):
+                    raise ValueError(
+                        f"the generator makes samples of shape {tuple(fake.shape[1:])} but the data "
+                        f"has shape {tuple(real.shape[1:])}: change the generator's output shape "
+                        f"(out_shape=...) or reshape the data")
+                if self.pack > 1:
+                    fake = fake.reshape(2, self.pack * fake.shape[1], *fake.shape[2:])
+                scores = self.discriminator(fake)
+                if scores.numel() != 2:
+                    raise ValueError(
+                        f"the discriminator must give one score per sample, shape (B, 1); for "
+                        f"a batch of {k} it gave shape {tuple(scores.shape)}")
+        finally:
+            self.generator.train(g_was), self.discriminator.train(d_was)
+
+    def _fail(self, what, value):
+        raise TrainingDiverged(
+            f"training stopped at step {self.step + 1}: the {what} is {value}. The models keep "
+            f"their weights from before this update and the history is kept. Usual causes: a "
+            f"learning rate too high (try a tenth of it), a Wasserstein loss without weight "
+            f"clipping or gradient penalty, data not scaled to the generator's output range "
+            f"(ganlab.data.mnist gives [-1, 1] for a tanh generator), or log(0) in a hand-written loss.")
+
+    def _d_update(self, real, batch_size):
+        fake = self.sample_train(batch_size).detach()
+        real_scores, fake_scores = self.score(real), self.score(fake)
+        d_loss, _ = self.loss.d_loss(real_scores, fake_scores)
+        if self.loss.penalty_weight:
+            penalty = _losses.gradient_penalty(self.score, real, fake, generator=self.rng)
+            d_loss = d_loss + self.loss.penalty_weight * penalty
+        value = d_loss.item()
+        if not math.isfinite(value):
+            self._fail("discriminator loss", value)
+        self.d_optimizer.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.d_optimizer.step()
+        if self.loss.clip_value is not None:
+            with torch.no_grad():
+                for p in self.discriminator.parameters():
+                    p.clamp_(-self.loss.clip_value, self.loss.clip_value)
+        return value, self.loss.report(real_scores).item(), self.loss.report(fake_scores).item()
+
+    def sample_train(self, n):
+        """Generated samples in training mode, with gradients (used by the loop)."""
+        return self.generator(self.noise(n))
+
+    def _g_update(self, batch_size):
+        self.discriminator.requires_grad_(False)       # no gradients for D's weights here
+        try:
+            g_loss = self.loss.g_loss(self.score(self.sample_train(batch_size)))
+            value = g_loss.item()
+            if not math.isfinite(value):
+                self._fail("generator loss", value)
+            self.g_optimizer.zero_grad(set_to_none=True)
+            g_loss.backward()
+            self.g_optimizer.step()
+        finally:
+            self.discriminator.requires_grad_(True)
+        return value
+
+    def train_step(self, real_batches, batch_size, n_critic=None, update="both"):
+        """One step: n_critic D updates then one G update. update: "both", "d" or "g".
+
+        real_batches() returns a fresh real batch each time it is called.
+        Returns the step's history record (a dict).
+        """
+        if update not in ("both", "d", "g"):
+            raise ValueError(f"update must be 'both', 'd' or 'g', got {update!r}")
+        start = time.perf_counter()
+        self.generator.train(), self.discriminator.train()
+        n_critic = n_critic or self.n_critic
+        d_loss = d_real = d_fake = float("nan")
+        g_loss = float("nan")
+        if update in ("both", "d"):
+            for _ in range(n_critic):
+                d_loss, d_real, d_fake = self._d_update(real_batches(), batch_size)
+        if update in ("both", "g"):
+            g_loss = self._g_update(batch_size)
+        if update == "g":  # still report how D sees things, without updating it
+            with torch.no_grad():
+                real, fake = real_batches(), self.sample_train(batch_size)
+                rs, fs = self.score(real), self.score(fake)
+                d_loss = self.loss.d_loss(rs, fs)[0].item()
+                d_real, d_fake = self.loss.report(rs).item(), self.loss.report(fs).item()
+        if update == "d":
+            with torch.no_grad():
+                g_loss = self.loss.g_loss(self.score(self.sample_train(batch_size))).item()
+        self.step += 1
+        self.elapsed += time.perf_counter() - start
+        record = dict(step=self.step, d_loss=d_loss, g_loss=g_loss, d_real=d_real,
+                      d_fake=d_fake, time=self.elapsed)
+        for k in HISTORY_KEYS:
+            self.history[k].append(record[k])
+        return record
+
+    def batches(self, data, batch_size):
+        """A function returning a fresh random batch of `data` (a tensor or a sampler)."""
+        if callable(data) and not isinstance(data, torch.Tensor):
+            return lambda: data(batch_size).to(self.device)
+        if not isinstance(data, torch.Tensor) or data.dim() < 2:
+            raise TypeError("data must be a tensor of shape (N, ...) or a function n -> (n, ...) samples")
+        if batch_size % self.pack:
+            raise ValueError(f"batch_size {batch_size} must be a multiple of the discriminator's pack={self.pack}")
+        data = data.to(self.device)
+        n = data.shape[0]
+        return lambda: data[torch.randint(n, (batch_size,), device=self.device, generator=self.rng)]
+
+    def fit(self, data, steps=None, epochs=None, batch_size=64, callback=None, every=None,
+            progress=True, n_critic=None):
+        """Train; returns the history (dict of lists, one entry per step, keys HISTORY_KEYS).
+
+        data:      a tensor (N, ...) on any device, or a function n -> n real samples
+        steps:     generator updates to make; or epochs: passes over N samples
+        callback:  called as callback(gan) every `every` steps and after the last
+        progress:  show a tqdm progress bar
+        A kernel interrupt (Ctrl-C, the stop button) ends training cleanly: the
+        models and history are kept and fit can be called again to continue.
+        """
+        if (steps is None) == (epochs is None):
+            raise ValueError("give exactly one of steps= or epochs=")
+        if epochs is not None:
+            if not isinstance(data, torch.Tensor):
+                raise ValueError("epochs= needs a data tensor; with a sampler give steps=")
+            steps = epochs * math.ceil(data.shape[0] / batch_size)
+        if int(steps) < 0:
+            raise ValueError(f"steps must be >= 0, got {steps}")
+        draw = self.batches(data, batch_size)
+        self._check_shapes(draw())
+        every = every or max(1, steps // 10)
+        stop_at = self.step + steps
+        bar = tqdm(total=steps, desc=f"{self.loss.name} GAN", disable=not progress, leave=True)
+        refresh = max(1, steps // 100)
+        try:
+            while self.step < stop_at:
+                record = self.train_step(draw, batch_size, n_critic)
+                bar.update(1)
+                if record["step"] % refresh == 0:
+                    bar.set_postfix(D=f"{record['d_loss']:.3f}", G=f"{record['g_loss']:.3f}")
+                if callback is not None and (self.step % every == 0 or self.step == stop_at):
+                    callback(self)
+        except KeyboardInterrupt:
+            print(f"Training interrupted at step {self.step}: the models and the history are kept. "
+                  f"Call fit() again to continue.")
+        finally:
+            bar.close()
+        return self.history
+
+    # ------------------------------------------------------------ saving
+
+    def state(self):
+        """Everything needed to resume exactly, as plain tensors and numbers."""
+        state = dict(format=_FORMAT, config=self.config, step=self.step, elapsed=self.elapsed,
+                     history=self.history,
+                     generator=self.generator.state_dict(),
+                     discriminator=self.discriminator.state_dict(),
+                     g_optimizer=self.g_optimizer.state_dict(),
+                     d_optimizer=self.d_optimizer.state_dict(),
+                     rng=self.rng.get_state(), torch_rng=torch.get_rng_state(),
+                     generator_spec=_spec(self.generator),
+                     discriminator_spec=_spec(self.discriminator))
+        if torch.cuda.is_available():
+            state["cuda_rng"] = torch.cuda.get_rng_state_all()
+        return state
+
+    def save(self, path):
+        """Save to `path` (written to a temporary file first, so a crash never leaves half a file)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        torch.save(self.state(), tmp)
+        os.replace(tmp, path)
+        return path
+
+    @classmethod
+    def load(cls, path, generator=None, discriminator=None, device=None):
+        """Load a GAN saved by save(); resumes exactly (models, optimizers, step, RNG).
+
+        Models built with ganlab.models are rebuilt from the file; for your own
+        nn.Module classes, pass fresh instances as generator= and discriminator=.
+        The file is read with weights_only=True, so it cannot run code.
+        """
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(f"no checkpoint at {path}")
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as err:
+            raise CheckpointError(
+                f"{path} is not a readable checkpoint ({type(err).__name__}: {str(err)[:200]}). "
+                f"It may be truncated or corrupt: delete it and train again, or download it again.") from None
+        if not isinstance(state, dict) or state.get("format") != _FORMAT:
+            raise CheckpointError(f"{path} is not a ganlab GAN checkpoint (saved by GAN.save)")
+        generator = generator if generator is not None else _rebuild(state["generator_spec"], "generator", path)
+        discriminator = discriminator if discriminator is not None else _rebuild(
+            state["discriminator_spec"], "discriminator", path)
+        cfg = dict(state["config"])
+        gan = cls(generator, discriminator, device=device, **cfg)
+        try:
+            gan.generator.load_state_dict(state["generator"])
+            gan.discriminator.load_state_dict(state["discriminator"])
+        except RuntimeError as err:
+            raise CheckpointError(f"{path} does not match the models given: {str(err)[:300]}") from None
+        gan.g_optimizer.load_state_dict(state["g_optimizer"])
+        gan.d_optimizer.load_state_dict(state["d_optimizer"])
+        gan.step, gan.elapsed = state["step"], state["elapsed"]
+        gan.history = {k: list(v) for k, v in state["history"].items()}
+        gan.rng.set_state(state["rng"])
+        torch.set_rng_state(state["torch_rng"])
+        if "cuda_rng" in state and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["cuda_rng"])
+        return gan
+
+    def __repr__(self):
+        return (f"GAN(loss={self.loss!r}, latent_dim={self.latent_dim}, n_critic={self.n_critic}, "
+                f"step={self.step}, device={self.device})")
+
+
+def _spec(module):
+    spec = getattr(module, "ganlab_spec", None)
+    if spec is None:
+        return None
+    name, kwargs = spec
+    return [name, {k: list(v) if isinstance(v, tuple) else v for k, v in kwargs.items()}]
+
+
+def _rebuild(spec, which, path):
+    if spec is None:
+        raise ValueError(f"{path} holds a {which} that ganlab did not build: pass a fresh "
+                         f"instance as {which}=... to GAN.load")
+    name, kwargs = spec
+    return _models.rebuild((name, {k: tuple(v) if isinstance(v, list) else v for k, v in kwargs.items()}))

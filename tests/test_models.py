@@ -1,0 +1,52 @@
+import pytest
+import torch
+
+from ganlab import models
+
+
+def test_mlp_pair_shapes_for_mnist_and_2d():
+    g, d = models.mlp_generator(), models.mlp_discriminator()
+    z = torch.randn(5, 64)
+    x = g(z)
+    assert x.shape == (5, 1, 28, 28) and x.abs().max() <= 1
+    assert d(x).shape == (5, 1)
+    # the classic 784-256-256-1 discriminator
+    sizes = [m.out_features for m in d if isinstance(m, torch.nn.Linear)]
+    assert sizes == [256, 256, 1]
+    g2 = models.mlp_generator(latent_dim=2, hidden=(16,), out_shape=(2,), output=None)
+    assert g2(torch.randn(3, 2)).shape == (3, 2) and g2.latent_dim == 2
+
+
+@pytest.mark.parametrize("size", [28, 64])
+def test_dcgan_shapes(size):
+    g = models.dcgan_generator(latent_dim=100, width=8, image_size=size, channels=3)
+    d = models.dcgan_discriminator(width=8, image_size=size, channels=3)
+    x = g(torch.randn(4, 100))
+    assert x.shape == (4, 3, size, size)
+    assert d(x).shape == (4, 1)
+
+
+def test_width_knob_shrinks_the_model():
+    small = models.count_parameters(models.dcgan_generator(width=16))
+    big = models.count_parameters(models.dcgan_generator(width=64))
+    assert small * 3.5 < big      # the first layer (100 x 4w x 7 x 7) scales linearly in w
+
+
+def test_dcgan_init_statistics():
+    torch.manual_seed(0)
+    g = models.dcgan_generator(width=32)
+    conv = [m for m in g if isinstance(m, torch.nn.ConvTranspose2d)][0]
+    bn = [m for m in g if isinstance(m, torch.nn.BatchNorm2d)][0]
+    assert abs(conv.weight.std().item() - 0.02) < 0.002
+    assert abs(conv.weight.mean().item()) < 0.002
+    assert abs(bn.weight.mean().item() - 1) < 0.01 and bn.bias.abs().max() == 0
+
+
+def test_rebuild_from_spec_and_bad_arguments():
+    g = models.mlp_generator(latent_dim=8, hidden=(32,))
+    again = models.rebuild(g.ganlab_spec)
+    assert [p.shape for p in again.parameters()] == [p.shape for p in g.parameters()]
+    with pytest.raises(ValueError, match="leaky_relu"):
+        models.mlp_generator(activation="sigmoidish")
+    with pytest.raises(ValueError, match="28 or 64"):
+        models.dcgan_generator(image_size=32)
