@@ -1,0 +1,282 @@
+"""Pictures a reader would rather look at than read.
+
+    show_images(images)              a grid of images in [-1, 1]
+    training_curves(history)         D and G losses, mean D(x) and D(G(z))
+    toy_view(gan, real)              the 2D picture: real and fake samples, D's
+                                     heatmap, the warped noise grid, G's gradients
+    animate(frames)                  HTML/JS animation that plays in Jupyter and Colab
+    generator_gradient_curves()      |∂ loss_G / ∂ score| vs D(G(z)), per loss
+
+Each function draws on `ax` when given, otherwise on a new figure, and returns
+the figure. End a notebook cell with `;` (or assign the result) to see it once.
+"""
+import io
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from . import losses as _losses
+from . import metrics as _metrics
+
+
+def _new(ax, figsize):
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize)
+        return fig, ax
+    return ax.figure, ax
+
+
+def image_grid(images, nrow=8, pad=2):
+    """Images (N, C, H, W) in [-1, 1] -> one array (rows*H', nrow*W') or (.., .., 3) in [0, 1]."""
+    x = images.detach().float().cpu().clamp(-1, 1).add(1).div(2)
+    n, c, h, w = x.shape
+    nrow = min(nrow, n)
+    rows = math.ceil(n / nrow)
+    grid = torch.ones(c, rows * (h + pad) + pad, nrow * (w + pad) + pad)
+    for i in range(n):
+        r, col = divmod(i, nrow)
+        grid[:, pad + r * (h + pad): pad + r * (h + pad) + h, pad + col * (w + pad): pad + col * (w + pad) + w] = x[i]
+    grid = grid.permute(1, 2, 0).numpy()
+    return grid[..., 0] if c == 1 else grid
+
+
+def show_images(images, nrow=8, title=None, ax=None, figsize=None):
+    """Show images (N, C, H, W) in [-1, 1] as a grid."""
+    grid = image_grid(images, nrow)
+    if figsize is None:
+        figsize = (min(nrow, len(images)) * 0.7 + 0.4, math.ceil(len(images) / nrow) * 0.7 + 0.5)
+    fig, ax = _new(ax, figsize)
+    ax.imshow(grid, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def png_bytes(images, nrow=8, scale=4):
+    """PNG bytes of an image grid, scaled up `scale` times (for ipywidgets.Image)."""
+    from PIL import Image
+
+    grid = (image_grid(images, nrow) * 255).round().astype(np.uint8)
+    img = Image.fromarray(grid)
+    img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
+    buf = io.BytesIO()
+    img.save(buf, format="png")
+    return buf.getvalue()
+
+
+def figure_png(fig, dpi=80):
+    """PNG bytes of a matplotlib figure."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def smooth(values, window):
+    """Moving average (shorter at the start), so noisy per-step curves can be read."""
+    v = np.asarray(values, dtype=float)
+    if window <= 1 or len(v) < 2:
+        return v
+    c = np.cumsum(np.insert(v, 0, 0.0))
+    out = np.empty_like(v)
+    for i in range(len(v)):
+        lo = max(0, i + 1 - window)
+        out[i] = (c[i + 1] - c[lo]) / (i + 1 - lo)
+    return out
+
+
+def training_curves(history, window=None, axes=None, title=None):
+    """Two panels: D and G losses; mean D(x) and mean D(G(z)), smoothed over `window` steps."""
+    steps = np.asarray(history["step"])
+    window = window or max(1, len(steps) // 50)
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
+    fig = axes[0].figure
+    axes[0].plot(steps, smooth(history["d_loss"], window), label="D loss")
+    axes[0].plot(steps, smooth(history["g_loss"], window), label="G loss")
+    axes[0].set_xlabel("step"), axes[0].set_title("losses"), axes[0].legend()
+    axes[1].plot(steps, smooth(history["d_real"], window), label="mean D(x), real")
+    axes[1].plot(steps, smooth(history["d_fake"], window), label="mean D(G(z)), fake")
+    axes[1].set_xlabel("step"), axes[1].set_title("discriminator's scores"), axes[1].legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+# ------------------------------------------------------------ the 2D view
+
+def bounds_for(real, margin=0.25):
+    """Square plotting bounds around real 2D samples."""
+    r = real.detach().float().cpu()
+    lo, hi = r.min(0).values, r.max(0).values
+    centre, half = (lo + hi) / 2, ((hi - lo).max() / 2) * (1 + margin) + 0.1
+    return ((centre[0] - half).item(), (centre[0] + half).item()), ((centre[1] - half).item(), (centre[1] + half).item())
+
+
+@torch.no_grad()
+def discriminator_heatmap(gan, bounds, resolution=60):
+    """D's output on a resolution x resolution grid over bounds: array (resolution, resolution).
+
+    Row i is y = bounds[1][0] + ..., column j is x (so imshow(origin="lower") draws it
+    the right way up). Probabilities for sigmoid losses, raw scores otherwise.
+    """
+    (x0, x1), (y0, y1) = bounds
+    xs = torch.linspace(x0, x1, resolution)
+    ys = torch.linspace(y0, y1, resolution)
+    yy, xx = torch.meshgrid(ys, xs, indexing="ij")
+    pts = torch.stack([xx.flatten(), yy.flatten()], 1).to(gan.device)
+    was = gan.discriminator.training
+    gan.discriminator.eval()
+    try:
+        pack = gan.pack
+        scores = gan.score(pts.repeat_interleave(pack, 0)) if pack > 1 else gan.score(pts)
+    finally:
+        gan.discriminator.train(was)
+    values = torch.sigmoid(scores) if gan.loss.probability else scores
+    return values.reshape(resolution, resolution).cpu().numpy()
+
+
+@torch.no_grad()
+def warped_grid(gan, lines=11, points=60, extent=2.0):
+    """The generator applied to a regular grid of noise: a list of (points, 2) curves.
+
+    Only the first two latent dimensions vary (from -extent to extent); the rest stay 0.
+    """
+    t = torch.linspace(-extent, extent, points)
+    curves = []
+    for c in torch.linspace(-extent, extent, lines):
+        for horizontal in (True, False):
+            z = torch.zeros(points, gan.latent_dim)
+            z[:, 0], z[:, 1 % gan.latent_dim] = (t, c) if horizontal else (c, t)
+            curves.append(gan.sample(z=z.to(gan.device)).cpu().numpy())
+    return curves
+
+
+def generator_gradients(gan, z):
+    """Samples G(z) and the direction gradient descent moves each of them: -∂ loss_G / ∂ x."""
+    with torch.no_grad():
+        x = gan.sample(z=z)
+    x = x.clone().requires_grad_(True)
+    was = gan.discriminator.training
+    gan.discriminator.eval()
+    try:
+        g_loss = gan.loss.g_loss(gan.score(x))
+        grad, = torch.autograd.grad(g_loss * len(x), x)    # per-sample gradients
+    finally:
+        gan.discriminator.train(was)
+    return x.detach(), -grad
+
+
+def toy_view(gan, real, ax=None, bounds=None, n_fake=500, heatmap=True, grid=True, arrows=True,
+             seed=0, title=None):
+    """The 2D picture of a GAN at this moment.
+
+    Background: the discriminator's output (its belief that a point is real).
+    Black dots: real samples. Orange dots: generated samples G(z).
+    Thin lines: a regular grid of noise z after G has warped it.
+    Arrows: where the generator's gradient pushes each generated sample.
+    """
+    real = real.detach().float().cpu()
+    bounds = bounds or bounds_for(real)
+    fig, ax = _new(ax, (5, 5))
+    (x0, x1), (y0, y1) = bounds
+    if heatmap:
+        hm = discriminator_heatmap(gan, bounds)
+        if gan.loss.probability:
+            im = ax.imshow(hm, origin="lower", extent=(x0, x1, y0, y1), cmap="RdBu", vmin=0, vmax=1, alpha=0.75)
+        else:
+            lim = max(abs(hm.min()), abs(hm.max()), 1e-6)
+            im = ax.imshow(hm, origin="lower", extent=(x0, x1, y0, y1), cmap="RdBu", vmin=-lim, vmax=lim, alpha=0.75)
+        ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04,
+                           label="D(x)" if gan.loss.probability else "critic score")
+    if grid:
+        for curve in warped_grid(gan):
+            ax.plot(curve[:, 0], curve[:, 1], color="0.35", lw=0.5, alpha=0.6)
+    ax.scatter(real[:1000, 0], real[:1000, 1], s=4, c="k", label="real")
+    z = gan.noise(n_fake, seed=seed)
+    fake, push = generator_gradients(gan, z)
+    fake, push = fake.cpu().numpy(), push.cpu().numpy()
+    ax.scatter(fake[:, 0], fake[:, 1], s=6, c="tab:orange", label="generated")
+    if arrows:
+        k = slice(0, min(150, len(fake)))
+        norm = np.linalg.norm(push[k], axis=1, keepdims=True).max() + 1e-12
+        ax.quiver(fake[k, 0], fake[k, 1], push[k, 0] / norm, push[k, 1] / norm, color="tab:green",
+                  angles="xy", scale_units="xy", scale=1 / (0.12 * (x1 - x0)), width=0.004)
+    ax.set_xlim(x0, x1), ax.set_ylim(y0, y1), ax.set_aspect("equal")
+    ax.legend(loc="upper right", fontsize=8)
+    ax.set_title(title or f"step {gan.step}")
+    return fig
+
+
+def samples_over_modes(samples, name_or_centres, std=None, ax=None, title=None):
+    """Generated 2D samples drawn over the true mode centres (rings: 3 std, 'high quality')."""
+    from . import data as _data
+
+    if isinstance(name_or_centres, str):
+        centres, std = _data.toy_modes(name_or_centres)
+    else:
+        centres = name_or_centres
+    cov = _metrics.mode_coverage(samples, centres, std)
+    fig, ax = _new(ax, (4, 4))
+    s = samples.detach().float().cpu()
+    ax.scatter(s[:, 0], s[:, 1], s=3, c="tab:orange", alpha=0.5)
+    covered = cov["counts"] > 0
+    c = centres.cpu()
+    ax.scatter(c[covered, 0], c[covered, 1], marker="x", c="k", s=40, label="covered mode")
+    ax.scatter(c[~covered, 0], c[~covered, 1], marker="x", c="r", s=40, label="missed mode")
+    ax.set_aspect("equal")
+    ax.set_title(title or f"{cov['covered']}/{cov['n_modes']} modes, {100 * cov['high_quality']:.0f}% high quality")
+    return fig
+
+
+def animate(frames, draw, interval=300, figsize=(4, 4)):
+    """An HTML/JS animation (plays in JupyterLab and Colab): draw(ax, frame) per frame."""
+    from IPython.display import HTML
+    from matplotlib import animation
+
+    fig, ax = plt.subplots(figsize=figsize)
+
+    def update(i):
+        ax.clear()
+        draw(ax, frames[i])
+        return []
+
+    anim = animation.FuncAnimation(fig, update, frames=len(frames), interval=interval, blit=False)
+    html = HTML(anim.to_jshtml())
+    plt.close(fig)
+    return html
+
+
+def animate_images(grids, titles=None, interval=400):
+    """Animate a list of image batches (N, C, H, W), e.g. samples from fixed z during training."""
+    titles = titles or [f"frame {i}" for i in range(len(grids))]
+
+    def draw(ax, i):
+        show_images(grids[i], ax=ax, title=titles[i])
+
+    n = len(grids[0])
+    size = min(8, n) * 0.6 + 0.5
+    return animate(list(range(len(grids))), draw, interval, figsize=(size, size * math.ceil(n / 8) / min(8, n) + 0.4))
+
+
+def generator_gradient_curves(names=("minimax", "non-saturating"), ax=None):
+    """|∂ loss_G / ∂ s| against D(G(z)) = sigmoid(s), computed by autograd for each loss.
+
+    Shows the saturation problem: when D confidently rejects fakes (D(G(z)) near 0),
+    the minimax generator gets almost no gradient.
+    """
+    s = torch.linspace(-8, 8, 400, requires_grad=True)
+    fig, ax = _new(ax, (5, 3.5))
+    out = {}
+    for name in names:
+        loss = _losses.get(name)
+        grad, = torch.autograd.grad(loss.g_loss(s[:, None]) * len(s), s)
+        out[name] = grad.abs().detach()
+        ax.plot(torch.sigmoid(s).detach(), out[name], label=name)
+    ax.set_xlabel("D(G(z))"), ax.set_ylabel("|∂ loss_G / ∂ score|")
+    ax.set_title("generator's gradient vs how fake D thinks G(z) is")
+    ax.legend()
+    return fig

@@ -1,0 +1,161 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import ganlab
+from ganlab import basics, models, plots, widgets
+from ganlab.training import GAN
+
+
+def toy_gan(loss="non-saturating", latent_dim=2):
+    torch.manual_seed(0)
+    g = models.mlp_generator(latent_dim=latent_dim, hidden=(16,), out_shape=(2,), output=None)
+    d = models.mlp_discriminator(in_shape=(2,), hidden=(16,))
+    return GAN(g, d, loss=loss, seed=0)
+
+
+def image_gan(latent_dim=8):
+    torch.manual_seed(0)
+    return GAN(models.mlp_generator(latent_dim=latent_dim, hidden=(32,)), models.mlp_discriminator(hidden=(32,)))
+
+
+def test_image_grid_layout_and_range():
+    imgs = torch.stack([torch.full((1, 4, 4), v) for v in (-1.0, 0.0, 1.0)])
+    grid = plots.image_grid(imgs, nrow=2, pad=1)
+    assert grid.shape == (1 + 2 * 5, 1 + 2 * 5)
+    assert grid[1, 1] == 0.0 and grid[1, 6] == 0.5 and grid[6, 1] == 1.0   # -1 -> 0, 0 -> 0.5, 1 -> 1
+    assert grid[0, 0] == 1.0                                                # white padding
+    png = plots.png_bytes(imgs, nrow=3)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_heatmap_shape_orientation_and_values():
+    gan = toy_gan()
+    # make D's score equal to the x coordinate: weights picked by hand
+    lin = torch.nn.Linear(2, 1)
+    with torch.no_grad():
+        lin.weight[:] = torch.tensor([[1.0, 0.0]])
+        lin.bias.zero_()
+    gan.discriminator = lin
+    hm = plots.discriminator_heatmap(gan, ((-2, 2), (-1, 1)), resolution=21)
+    assert hm.shape == (21, 21)
+    assert hm[0, 0] == pytest.approx(1 / (1 + math.exp(2)), rel=1e-5)    # x = -2: sigmoid(-2)
+    assert hm[5, -1] == pytest.approx(1 / (1 + math.exp(-2)), rel=1e-5)  # x = +2, any row
+    assert np.allclose(hm[0], hm[-1])                                    # no dependence on y
+
+
+def test_generator_gradients_point_towards_higher_scores():
+    gan = toy_gan()
+    lin = torch.nn.Linear(2, 1)
+    with torch.no_grad():
+        lin.weight[:] = torch.tensor([[0.0, 2.0]])
+        lin.bias.zero_()
+    gan.discriminator = lin                     # D prefers large y
+    _, push = plots.generator_gradients(gan, gan.noise(10, seed=0))
+    assert (push[:, 1] > 0).all() and torch.allclose(push[:, 0], torch.zeros(10))
+
+
+def test_toy_view_and_curves_draw():
+    gan = toy_gan("wgan-gp")
+    real = ganlab.data.toy("ring8", 300, seed=0)
+    gan.fit(real, steps=3, batch_size=32, progress=False)
+    fig = plots.toy_view(gan, real)
+    assert len(fig.axes) == 2                   # the view and its colour bar
+    fig = plots.training_curves(gan.history)
+    assert [len(a.lines) for a in fig.axes] == [2, 2]
+    assert len(plots.warped_grid(gan, lines=5)) == 10
+
+
+def test_saturation_curves_match_closed_form():
+    fig = plots.generator_gradient_curves()
+    (mm, ns) = fig.axes[0].lines
+    d = mm.get_xdata()
+    # |d/ds log(1 - σ(s))| = σ(s) = D ;  |d/ds -log σ(s)| = 1 - σ(s) = 1 - D
+    assert np.allclose(mm.get_ydata(), d, atol=1e-5)
+    assert np.allclose(ns.get_ydata(), 1 - d, atol=1e-5)
+
+
+def test_animation_is_html():
+    html = plots.animate_images([torch.zeros(4, 1, 8, 8), torch.ones(4, 1, 8, 8)], titles=["a", "b"])
+    assert "<script" in html.data and "anim" in html.data.lower()
+
+
+def test_latent_sliders_change_the_image():
+    gan = image_gan()
+    view = widgets.LatentSliders(gan, dims=[0, 3], seed=1)
+    before = view.image.value
+    view.sliders[1].value = 2.5 if view.sliders[1].value < 0 else -2.5
+    assert view.z[0, 3].item() == view.sliders[1].value
+    assert view.image.value != before
+    before = view.image.value
+    view.button.click()
+    assert view.image.value != before
+    with pytest.raises(ValueError, match="dims"):
+        widgets.LatentSliders(gan, dims=[8])
+
+
+def test_interpolation_endpoints_and_slider():
+    z0, z1 = torch.randn(1, 5), torch.randn(1, 5)
+    path = widgets.interpolate(z0, z1, 7)
+    assert torch.allclose(path[0], z0[0]) and torch.allclose(path[-1], z1[0])
+    assert torch.allclose(path[3], (z0[0] + z1[0]) / 2)
+    sph = widgets.interpolate(z0, z1, 7, spherical=True)
+    assert torch.allclose(sph[-1], z1[0], atol=1e-5)
+    gan = image_gan()
+    view = widgets.InterpolationSlider(gan)
+    start = view.image.value
+    view.slider.value = 1.0
+    assert view.image.value != start
+    assert torch.allclose(view.z_at(1.0), view.z1)
+
+
+def test_live_view_buttons_train_and_redraw():
+    live = widgets.LiveTraining2D(target="ring8", hidden=(16,), batch_size=64, steps_per_frame=3)
+    first = live.image.value
+    d_before = [p.clone() for p in live.gan.discriminator.parameters()]
+    g_before = [p.clone() for p in live.gan.generator.parameters()]
+    live.buttons["d"].click()                   # D only: G untouched
+    assert live.gan.step == 1
+    assert all(torch.equal(a, b) for a, b in zip(g_before, live.gan.generator.parameters()))
+    assert not all(torch.equal(a, b) for a, b in zip(d_before, live.gan.discriminator.parameters()))
+    live.buttons["both"].click()
+    assert live.gan.step == 2 and live.image.value != first
+    live.play.value += 1                        # one tick of the play widget
+    assert live.gan.step == 2 + 3
+    live.n_critic.value = 3
+    assert live.gan.n_critic == 3
+    live.d_lr.value = 1e-4
+    assert live.gan.d_optimizer.param_groups[0]["lr"] == pytest.approx(1e-4)
+    live.target.value = "grid25"                # a new target resets training
+    assert live.gan.step == 0 and live.real.abs().max() > 3
+    live.loss.value = "least-squares"
+    assert live.gan.loss.name == "least-squares"
+    live.run(20, frames=2, progress=False)
+    assert live.gan.step == 20 and len(live.divergence["js"]) == 3
+
+
+def test_prior_slider_moves_the_boundary():
+    x, y = basics.two_classes(300, seed=0)
+    model = basics.GaussianClassifier().fit(x, y)
+    view = widgets.PriorSlider(model, x, y)
+    before = view.image.value
+    share_before = (model.predict_proba(x) > 0.5).float().mean()
+    view.slider.value = 0.9
+    assert view.image.value != before
+    assert (model.predict_proba(x) > 0.5).float().mean() > share_before
+
+
+def test_gaussian_classifier_matches_closed_form_bayes():
+    x, y = basics.two_classes(500, seed=1)
+    model = basics.GaussianClassifier().fit(x, y)
+    assert torch.allclose(model.means[1], x[y == 1].mean(0))
+    pt = torch.tensor([[0.3, -0.2]])
+    like = [torch.distributions.MultivariateNormal(model.means[k], model.covs[k]).log_prob(pt).exp()
+            for k in (0, 1)]
+    p1 = model.prior[1]
+    want = like[1] * p1 / (like[1] * p1 + like[0] * (1 - p1))
+    assert model.predict_proba(pt).item() == pytest.approx(want.item(), rel=1e-5)
+    with pytest.raises(ValueError):
+        model.set_prior(1.0)
