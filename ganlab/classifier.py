@@ -1,0 +1,205 @@
+"""A small MNIST classifier shipped with ganlab, and the scores built on it.
+
+GAN papers score image generators with an ImageNet network (Inception-v3);
+that needs a download and means little for 28x28 digits. Instead ganlab ships
+a small CNN trained on MNIST (its weights, about 0.4 MB, are in
+ganlab/_data/mnist_classifier.pt; `python -m ganlab.classifier` retrains them
+in about a minute on a CPU) and computes the same kinds of scores with it:
+
+    clf = load_classifier()
+    s = digit_scores(images)           # images (N, 1, 28, 28) in [-1, 1]
+    s["confident"]     share of images the classifier calls some digit with p > 0.9
+    s["histogram"]     how many images were classified as each digit 0..9
+    s["inception"]     exp(E KL(p(y|x) || p(y))): high when images are confident AND varied (max 10)
+    s["frechet"]       Frechet distance between feature statistics of images and real digits (0 is best)
+
+Training data: the first 8,000 of the shipped 10,000 MNIST digits; the last
+2,000 are held out, for the accuracy and as the real reference statistics.
+"""
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from . import data as _data
+from .runtime import resolve_device
+
+WEIGHTS = Path(__file__).parent / "_data" / "mnist_classifier.pt"
+N_TRAIN = 8000                       # shipped digits [:8000] train it; [8000:] are held out
+
+
+class MNISTClassifier(nn.Module):
+    """conv(16) -> pool -> conv(32) -> pool -> 64 features -> 10 logits; about 105k weights."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Sequential(
+            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),     # (16, 14, 14)
+            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),    # (32, 7, 7)
+            nn.Flatten(), nn.Linear(32 * 7 * 7, 64), nn.ReLU())             # (64,) features
+        self.head = nn.Linear(64, 10)
+
+    def features(self, x):
+        return self.conv(x)
+
+    def forward(self, x):
+        return self.head(self.conv(x))
+
+
+def train_classifier(epochs=6, batch_size=64, lr=2e-3, seed=0, device=None, progress=True):
+    """Train a fresh classifier on the shipped digits [:8000]; returns (model, held-out accuracy)."""
+    from tqdm.auto import tqdm
+
+    dev = resolve_device(device)
+    images, labels = _data.mnist("test", device=dev)
+    x, y = images[:N_TRAIN], labels[:N_TRAIN]
+    gen = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    model = MNISTClassifier().to(dev)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    steps = epochs * (N_TRAIN // batch_size)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
+    model.train()
+    for _ in tqdm(range(epochs), desc="classifier epochs", disable=not progress):
+        order = torch.randperm(N_TRAIN, generator=gen).to(dev)
+        for i in range(N_TRAIN // batch_size):
+            idx = order[i * batch_size:(i + 1) * batch_size]
+            # small random shifts (up to 2 px) so the classifier is not fooled by position
+            batch = _shift(x[idx], gen)
+            loss = F.cross_entropy(model(batch), y[idx])
+            # outlier exposure: on noise that is no digit, the right answer is "no idea"
+            # (uniform over the 10 classes), so noise cannot score as a confident digit
+            junk = _junk(batch_size // 4, gen).to(dev)
+            loss = loss - 0.5 * F.log_softmax(model(junk), 1).mean()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+    model.eval()
+    return model, accuracy(model, images[N_TRAIN:], labels[N_TRAIN:])
+
+
+def _junk(n, gen):
+    """Images that are not digits: uniform noise, blurred noise, sparse random strokes."""
+    noise = torch.rand(n, 1, 28, 28, generator=gen) * 2 - 1
+    kind = torch.randint(3, (n, 1, 1, 1), generator=gen)
+    blurred = F.avg_pool2d(noise, 5, stride=1, padding=2) * 3
+    sparse = torch.where(torch.rand(n, 1, 28, 28, generator=gen) < 0.15, 1.0, -1.0)
+    return torch.where(kind == 0, noise, torch.where(kind == 1, blurred.clamp(-1, 1), sparse))
+
+
+def _shift(x, gen, max_px=2):
+    dx, dy = torch.randint(-max_px, max_px + 1, (2,), generator=gen).tolist()
+    return torch.roll(x, shifts=(dy, dx), dims=(2, 3))
+
+
+@torch.no_grad()
+def accuracy(model, images, labels, batch=1000):
+    """Share of images whose predicted digit is the label."""
+    correct = sum((model(images[i:i + batch]).argmax(1) == labels[i:i + batch]).sum().item()
+                  for i in range(0, len(images), batch))
+    return correct / len(images)
+
+
+def save_classifier(model, path=WEIGHTS):
+    torch.save({k: v.cpu() for k, v in model.state_dict().items()}, path)
+
+
+_CACHE = {}
+
+
+def load_classifier(device=None, path=WEIGHTS):
+    """The shipped classifier, in eval mode (read with weights_only=True)."""
+    dev = resolve_device(device)
+    key = (str(path), str(dev))
+    if key in _CACHE:
+        return _CACHE[key]
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: run `python -m ganlab.classifier` to retrain it (about a minute)")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        model = MNISTClassifier()
+        model.load_state_dict(state)
+    except Exception as err:
+        raise ValueError(f"{path} is not a readable classifier ({type(err).__name__}); "
+                         f"run `python -m ganlab.classifier` to retrain it") from None
+    model = model.to(dev).eval()
+    _CACHE[key] = model
+    return model
+
+
+@torch.no_grad()
+def predict(images, classifier=None, batch=1000):
+    """(probabilities (N, 10), features (N, 64)) for images (N, 1, 28, 28) in [-1, 1]."""
+    if images.dim() != 4 or tuple(images.shape[1:]) != (1, 28, 28):
+        raise ValueError(f"expected MNIST-shaped images (N, 1, 28, 28), got {tuple(images.shape)}")
+    clf = classifier or load_classifier(images.device)
+    dev = next(clf.parameters()).device
+    probs, feats = [], []
+    for i in range(0, len(images), batch):
+        x = images[i:i + batch].to(dev).float()
+        f = clf.features(x)
+        probs.append(F.softmax(clf.head(f), 1))
+        feats.append(f)
+    return torch.cat(probs).cpu(), torch.cat(feats).cpu()
+
+
+def frechet_distance(feats_a, feats_b):
+    """‖μa − μb‖² + Tr(Σa + Σb − 2 (Σa Σb)^½) between two sets of feature vectors (N, D)."""
+    a, b = feats_a.double(), feats_b.double()
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    cov_a, cov_b = torch.cov(a.T), torch.cov(b.T)
+    # Tr (Σa Σb)^½ = Σ sqrt(eigenvalues of Σa^½ Σb Σa^½), a symmetric PSD matrix
+    vals, vecs = torch.linalg.eigh(cov_a)
+    sqrt_a = vecs @ torch.diag(vals.clamp(min=0).sqrt()) @ vecs.T
+    middle = torch.linalg.eigvalsh(sqrt_a @ cov_b @ sqrt_a).clamp(min=0).sqrt().sum()
+    return float(((mu_a - mu_b) ** 2).sum() + cov_a.trace() + cov_b.trace() - 2 * middle)
+
+
+def inception_score(probs, eps=1e-12):
+    """exp(E_x KL(p(y|x) ‖ p(y))): 1 (uninformative) up to 10 (confident and all digits equally)."""
+    p_y = probs.mean(0, keepdim=True)
+    kl = (probs * ((probs + eps).log() - (p_y + eps).log())).sum(1)
+    return float(kl.mean().exp())
+
+
+_REFERENCE = {}
+
+
+def reference_features(device=None):
+    """Features of the 2,000 held-out real digits (the classifier never trained on them)."""
+    dev = resolve_device(device)
+    if str(dev) not in _REFERENCE:
+        images, _ = _data.mnist("test", device=dev)
+        _REFERENCE[str(dev)] = predict(images[N_TRAIN:])[1]
+    return _REFERENCE[str(dev)]
+
+
+def digit_scores(images, classifier=None, threshold=0.9):
+    """Every score for a batch of MNIST-shaped images, as a dict (see the module docstring)."""
+    probs, feats = predict(images, classifier)
+    top, digit = probs.max(1)
+    hist = torch.bincount(digit, minlength=10)
+    ref = reference_features(images.device) if classifier is None else None
+    return dict(
+        n=len(images),
+        confident=float((top > threshold).float().mean()),
+        histogram=hist.tolist(),
+        digits_present=int(((hist > 0) & (torch.bincount(digit[top > threshold], minlength=10) > 0)).sum()),
+        inception=inception_score(probs),
+        frechet=frechet_distance(feats, ref) if ref is not None else float("nan"),
+    )
+
+
+def main():
+    start = time.perf_counter()
+    model, acc = train_classifier()
+    save_classifier(model)
+    print(f"held-out accuracy {acc:.4f} on 2,000 digits; trained in {time.perf_counter() - start:.0f} s; saved {WEIGHTS}")
+
+
+if __name__ == "__main__":
+    main()

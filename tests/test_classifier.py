@@ -1,0 +1,68 @@
+import math
+
+import pytest
+import torch
+
+import ganlab
+from ganlab import classifier
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return ganlab.data.mnist("test", device="cpu")
+
+
+def test_shipped_classifier_is_accurate_on_held_out_digits(digits):
+    images, labels = digits
+    clf = classifier.load_classifier("cpu")
+    assert classifier.accuracy(clf, images[classifier.N_TRAIN:], labels[classifier.N_TRAIN:]) > 0.97
+
+
+def test_retraining_works_quickly():
+    model, acc = classifier.train_classifier(epochs=1, progress=False, device="cpu")
+    assert acc > 0.9
+
+
+def test_real_digits_score_well_and_noise_badly(digits):
+    images, _ = digits
+    real = classifier.digit_scores(images[:2000])
+    noise = classifier.digit_scores(torch.rand(2000, 1, 28, 28) * 2 - 1)
+    blank = classifier.digit_scores(torch.full((500, 1, 28, 28), -1.0))
+    assert real["confident"] > 0.85 and real["digits_present"] == 10 and real["inception"] > 8
+    assert noise["confident"] < 0.05 and noise["inception"] < 1.5
+    assert real["frechet"] < 50 < 500 < noise["frechet"]
+    assert blank["inception"] < 1.01            # one image repeated: no variety at all
+    # one digit repeated 2000 times: confident but not varied
+    one = classifier.digit_scores(images[:1].repeat(2000, 1, 1, 1))
+    assert one["confident"] == 1.0 and one["digits_present"] == 1 and one["inception"] < 1.01
+
+
+def test_inception_score_closed_forms():
+    eye = torch.eye(10).repeat(5, 1)                       # confident, every class equally
+    assert classifier.inception_score(eye) == pytest.approx(10, rel=1e-6)
+    assert classifier.inception_score(torch.full((20, 10), 0.1)) == pytest.approx(1, rel=1e-6)
+    half = torch.zeros(20, 10)
+    half[:10, 0], half[10:, 1] = 1, 1                      # confident, two classes: exp(log 2) = 2
+    assert classifier.inception_score(half) == pytest.approx(2, rel=1e-6)
+
+
+def test_frechet_distance_matches_gaussian_closed_form():
+    # for diagonal covariances the distance is ‖μa − μb‖² + Σ (σa − σb)²
+    gen = torch.Generator().manual_seed(0)
+    n = 200_000
+    a = torch.randn(n, 3, generator=gen) * torch.tensor([1.0, 2.0, 0.5])
+    b = torch.randn(n, 3, generator=gen) * torch.tensor([1.5, 1.0, 0.5]) + torch.tensor([1.0, 0.0, -2.0])
+    want = (1 + 0 + 4) + (0.5 ** 2 + 1.0 ** 2 + 0)
+    assert classifier.frechet_distance(a, b) == pytest.approx(want, rel=0.02)
+    assert classifier.frechet_distance(a, a) == pytest.approx(0, abs=1e-6)
+
+
+def test_bad_inputs_are_explained(tmp_path):
+    with pytest.raises(ValueError, match=r"\(N, 1, 28, 28\)"):
+        classifier.predict(torch.zeros(3, 784))
+    bad = tmp_path / "clf.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="python -m ganlab.classifier"):
+        classifier.load_classifier("cpu", path=bad)
+    with pytest.raises(FileNotFoundError, match="retrain"):
+        classifier.load_classifier("cpu", path=tmp_path / "missing.pt")
