@@ -41,17 +41,21 @@ def _numel(shape):
 
 
 def mlp_generator(latent_dim=64, hidden=(256, 256), out_shape=(1, 28, 28),
-                  activation="relu", output="tanh"):
+                  activation="relu", output="tanh", batch_norm=False):
     """An MLP from noise to samples: latent_dim -> hidden... -> prod(out_shape).
 
     The MNIST default is the classic 64 -> 256 -> 256 -> 784 with tanh outputs in
     [-1, 1] (the range ganlab.data.mnist uses). For 2D toy data use
     out_shape=(2,), output=None (no squashing: the plane is unbounded).
+    batch_norm: normalise each hidden layer over the batch (as DCGAN's generator does).
     """
     out_shape = tuple(out_shape)
     layers, width = [], latent_dim
     for h in hidden:
-        layers += [nn.Linear(width, h), _activation(activation)]
+        layers.append(nn.Linear(width, h))
+        if batch_norm:
+            layers.append(nn.BatchNorm1d(h))
+        layers.append(_activation(activation))
         width = h
     layers.append(nn.Linear(width, _numel(out_shape)))
     if output is not None:
@@ -61,7 +65,7 @@ def mlp_generator(latent_dim=64, hidden=(256, 256), out_shape=(1, 28, 28),
     net = nn.Sequential(*layers)
     net.latent_dim = latent_dim
     return _tag(net, "mlp_generator", latent_dim=latent_dim, hidden=tuple(hidden),
-                out_shape=out_shape, activation=activation, output=output)
+                out_shape=out_shape, activation=activation, output=output, batch_norm=batch_norm)
 
 
 def mlp_discriminator(in_shape=(1, 28, 28), hidden=(256, 256), activation="leaky_relu",

@@ -74,3 +74,27 @@ def checkpoint_path(name):
     """Path for checkpoint `name`, e.g. checkpoints/03_mlp_gan.pt (or -quick.pt)."""
     suffix = "-quick" if quick() else ""
     return checkpoint_dir() / f"{name}{suffix}.pt"
+
+
+def cached(name, compute):
+    """compute() once and keep its result in checkpoint_path(name); later calls load it.
+
+    For results worth keeping between sessions (a comparison that took minutes).
+    The result must be plain data: tensors, numbers, strings, lists, dicts.
+    Delete the file to compute again.
+    """
+    import torch
+
+    path = checkpoint_path(name)
+    if path.exists():
+        try:
+            return torch.load(path, weights_only=True)
+        except Exception as err:
+            raise ValueError(f"{path} could not be read ({type(err).__name__}); delete it to compute "
+                             f"the result again") from None
+    value = compute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(value, tmp)
+    os.replace(tmp, path)
+    return value

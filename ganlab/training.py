@@ -14,6 +14,7 @@ Every GAN variant in the series is a small delta on this loop: a loss from
 ganlab.losses (with its clipping or gradient penalty), n_critic, or a packed
 discriminator (PacGAN: D judges `pack` samples at once, set on the model).
 """
+import copy
 import math
 import os
 import time
@@ -62,11 +63,14 @@ class GAN:
     n_critic:       discriminator updates per generator update
     clip_value, penalty_weight: override the loss's weight clipping / gradient penalty
     seed:           seeds the trainer's noise and batch draws (None: from torch's global RNG)
+    ema:            keep an exponential moving average of G's weights with this decay
+                    (e.g. 0.999) and sample from it: it smooths out the step-to-step
+                    wobble of the adversarial game (Yazici et al., 2019)
     """
 
     def __init__(self, generator, discriminator, loss="non-saturating", latent_dim=None,
                  lr=2e-4, d_lr=None, g_lr=None, betas=(0.5, 0.999), optimizer="adam",
-                 n_critic=1, clip_value=None, penalty_weight=None, device=None, seed=None):
+                 n_critic=1, clip_value=None, penalty_weight=None, device=None, seed=None, ema=None):
         if not isinstance(generator, nn.Module) or not isinstance(discriminator, nn.Module):
             raise TypeError("generator and discriminator must be torch.nn.Module objects")
         self.latent_dim = latent_dim if latent_dim is not None else getattr(generator, "latent_dim", None)
@@ -84,9 +88,15 @@ class GAN:
         self.discriminator = discriminator.to(self.device)
         self.pack = getattr(discriminator, "pack", 1)
         self.n_critic = int(n_critic)
+        if ema is not None and not 0 < ema < 1:
+            raise ValueError(f"ema is a decay between 0 and 1 (typically 0.999), got {ema}")
+        self.ema = ema
+        self.ema_generator = None
+        if ema is not None:
+            self.ema_generator = copy.deepcopy(self.generator).requires_grad_(False)
         self.config = dict(loss=self.loss.name, latent_dim=self.latent_dim, lr=lr, d_lr=d_lr,
                            g_lr=g_lr, betas=tuple(betas), optimizer=optimizer, n_critic=self.n_critic,
-                           clip_value=self.loss.clip_value, penalty_weight=self.loss.penalty_weight)
+                           clip_value=self.loss.clip_value, penalty_weight=self.loss.penalty_weight, ema=ema)
         self.d_optimizer = _optimizer(optimizer, self.discriminator.parameters(), d_lr or lr, tuple(betas))
         self.g_optimizer = _optimizer(optimizer, self.generator.parameters(), g_lr or lr, tuple(betas))
         if seed is None:
@@ -95,6 +105,7 @@ class GAN:
         self.step = 0
         self.elapsed = 0.0
         self.history = {k: [] for k in HISTORY_KEYS}
+        self.extras = {}      # anything a notebook wants saved with the model (tensors, numbers, lists)
 
     # ------------------------------------------------------------ sampling
 
@@ -104,18 +115,22 @@ class GAN:
         return torch.randn(n, self.latent_dim, device=self.device, generator=gen)
 
     @torch.no_grad()
-    def sample(self, n=64, z=None, seed=None):
-        """n generated samples (or one per row of z), in eval mode, on the device."""
+    def sample(self, n=64, z=None, seed=None, ema=True):
+        """n generated samples (or one per row of z), in eval mode, on the device.
+
+        With an ema decay set, samples come from the averaged generator unless ema=False.
+        """
         if z is None:
             z = self.noise(n, seed=seed)
         elif z.dim() != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (n, {self.latent_dim}), got {tuple(z.shape)}")
-        was_training = self.generator.training
-        self.generator.eval()
+        net = self.ema_generator if (ema and self.ema_generator is not None) else self.generator
+        was_training = net.training
+        net.eval()
         try:
-            return self.generator(z.to(self.device))
+            return net(z.to(self.device))
         finally:
-            self.generator.train(was_training)
+            net.train(was_training)
 
     def score(self, x):
         """The discriminator's raw scores for samples x, as (B', 1); packs x when D is packed."""
@@ -192,6 +207,15 @@ class GAN:
             self.g_optimizer.zero_grad(set_to_none=True)
             g_loss.backward()
             self.g_optimizer.step()
+            if self.ema_generator is not None:
+                # ema ← decay · ema + (1 − decay) · current; the decay warms up over the first
+                # steps, min(ema, (1 + t) / (10 + t)), so the average does not cling to the random init
+                decay = min(self.ema, (1 + self.step) / (10 + self.step))
+                with torch.no_grad():
+                    for avg, p in zip(self.ema_generator.parameters(), self.generator.parameters()):
+                        avg.lerp_(p, 1 - decay)
+                    for avg, b in zip(self.ema_generator.buffers(), self.generator.buffers()):
+                        avg.copy_(b)
         finally:
             self.discriminator.requires_grad_(True)
         return value
@@ -244,13 +268,17 @@ class GAN:
         return lambda: data[torch.randint(n, (batch_size,), device=self.device, generator=self.rng)]
 
     def fit(self, data, steps=None, epochs=None, batch_size=64, callback=None, every=None,
-            progress=True, n_critic=None):
+            progress=True, n_critic=None, max_seconds=None, lr_decay=False):
         """Train; returns the history (dict of lists, one entry per step, keys HISTORY_KEYS).
 
         data:      a tensor (N, ...) on any device, or a function n -> n real samples
         steps:     generator updates to make; or epochs: passes over N samples
         callback:  called as callback(gan) every `every` steps and after the last
         progress:  show a tqdm progress bar
+        max_seconds: also stop once this much training time has passed in this call
+                   (for "same time budget" comparisons; steps is then an upper bound)
+        lr_decay:  lower both learning rates linearly to 0 over this call's steps (the
+                   usual way to let a GAN settle at the end); restored when fit returns
         A kernel interrupt (Ctrl-C, the stop button) ends training cleanly: the
         models and history are kept and fit can be called again to continue.
         """
@@ -268,19 +296,33 @@ class GAN:
         stop_at = self.step + steps
         bar = tqdm(total=steps, desc=f"{self.loss.name} GAN", disable=not progress, leave=True)
         refresh = max(1, steps // 100)
+        deadline = None if max_seconds is None else time.perf_counter() + max_seconds
+        called_at, first = self.step, self.step
+        groups = self.d_optimizer.param_groups + self.g_optimizer.param_groups
+        base_lrs = [g["lr"] for g in groups]
         try:
             while self.step < stop_at:
+                if deadline is not None and time.perf_counter() > deadline:
+                    break
+                if lr_decay:
+                    for g, lr in zip(groups, base_lrs):
+                        g["lr"] = lr * (1 - (self.step - first) / steps)
                 record = self.train_step(draw, batch_size, n_critic)
                 bar.update(1)
                 if record["step"] % refresh == 0:
                     bar.set_postfix(D=f"{record['d_loss']:.3f}", G=f"{record['g_loss']:.3f}")
                 if callback is not None and (self.step % every == 0 or self.step == stop_at):
                     callback(self)
+                    called_at = self.step
+            if callback is not None and called_at != self.step:     # stopped early by max_seconds
+                callback(self)
         except KeyboardInterrupt:
             print(f"Training interrupted at step {self.step}: the models and the history are kept. "
                   f"Call fit() again to continue.")
         finally:
             bar.close()
+            for g, lr in zip(groups, base_lrs):
+                g["lr"] = lr
         return self.history
 
     # ------------------------------------------------------------ saving
@@ -288,12 +330,13 @@ class GAN:
     def state(self):
         """Everything needed to resume exactly, as plain tensors and numbers."""
         state = dict(format=_FORMAT, config=self.config, step=self.step, elapsed=self.elapsed,
-                     history=self.history,
+                     history=self.history, extras=self.extras,
                      generator=self.generator.state_dict(),
                      discriminator=self.discriminator.state_dict(),
                      g_optimizer=self.g_optimizer.state_dict(),
                      d_optimizer=self.d_optimizer.state_dict(),
                      rng=self.rng.get_state(), torch_rng=torch.get_rng_state(),
+                     ema_generator=self.ema_generator.state_dict() if self.ema_generator is not None else None,
                      generator_spec=_spec(self.generator),
                      discriminator_spec=_spec(self.discriminator))
         if torch.cuda.is_available():
@@ -336,12 +379,15 @@ class GAN:
         try:
             gan.generator.load_state_dict(state["generator"])
             gan.discriminator.load_state_dict(state["discriminator"])
+            if gan.ema_generator is not None:
+                gan.ema_generator.load_state_dict(state["ema_generator"])
         except RuntimeError as err:
             raise CheckpointError(f"{path} does not match the models given: {str(err)[:300]}") from None
         gan.g_optimizer.load_state_dict(state["g_optimizer"])
         gan.d_optimizer.load_state_dict(state["d_optimizer"])
         gan.step, gan.elapsed = state["step"], state["elapsed"]
         gan.history = {k: list(v) for k, v in state["history"].items()}
+        gan.extras = dict(state.get("extras", {}))
         gan.rng.set_state(state["rng"])
         torch.set_rng_state(state["torch_rng"])
         if "cuda_rng" in state and torch.cuda.is_available():

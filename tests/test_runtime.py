@@ -41,3 +41,21 @@ def test_checkpoint_path_differs_between_modes(monkeypatch, tmp_path):
     monkeypatch.setenv("GANLAB_QUICK", "0")
     full = ganlab.runtime.checkpoint_path("x")
     assert quick != full and quick.parent == full.parent == tmp_path
+
+
+def test_cached_computes_once_then_loads(monkeypatch, tmp_path):
+    monkeypatch.setenv("GANLAB_CHECKPOINTS", str(tmp_path))
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"scores": [0.5, 0.25], "samples": torch.ones(2, 3)}
+
+    first = ganlab.runtime.cached("demo", compute)
+    again = ganlab.runtime.cached("demo", compute)
+    assert len(calls) == 1 and again["scores"] == [0.5, 0.25] and torch.equal(again["samples"], torch.ones(2, 3))
+    path = ganlab.runtime.checkpoint_path("demo")
+    path.write_bytes(b"garbage")
+    import pytest
+    with pytest.raises(ValueError, match="delete it"):
+        ganlab.runtime.cached("demo", compute)

@@ -62,6 +62,14 @@ def test_checkpoint_is_plain_data(tmp_path):
     assert state["format"].startswith("ganlab-gan")
 
 
+def test_extras_travel_with_the_checkpoint(tmp_path):
+    gan = tiny_gan()
+    gan.extras["snapshots"] = torch.arange(6.0).reshape(2, 3)
+    gan.extras["steps"] = [10, 20]
+    again = GAN.load(gan.save(tmp_path / "x.pt"))
+    assert torch.equal(again.extras["snapshots"], gan.extras["snapshots"]) and again.extras["steps"] == [10, 20]
+
+
 def test_corrupt_and_foreign_checkpoints(tmp_path):
     path = tiny_gan().save(tmp_path / "a.pt")
     raw = path.read_bytes()
@@ -169,3 +177,42 @@ def test_non_saturating_gan_learns_ring8():
     gan.fit(ganlab.data.toy("ring8", 10_000, seed=0), steps=2000, batch_size=256, progress=False)
     cov = metrics.mode_coverage(gan.sample(2500, seed=1), "ring8")
     assert cov["covered"] >= 6, cov
+
+
+def test_max_seconds_stops_early():
+    gan = tiny_gan()
+    gan.fit(ganlab.data.toy("ring8", 200), steps=10**7, max_seconds=0.3, batch_size=16, progress=False)
+    assert 0 < gan.step < 10**7 and gan.history["time"][-1] < 5
+
+
+def test_ema_generator_is_the_running_average(tmp_path):
+    gan = tiny_gan(ema=0.9)
+    start = weights(gan.generator)
+    history = [start]
+    data = ganlab.data.toy("ring8", 200, seed=0)
+    for _ in range(3):
+        gan.fit(data, steps=1, batch_size=16, progress=False)
+        history.append(weights(gan.generator))
+    # by hand: e0 = w0, e_t = d_t e_{t-1} + (1 - d_t) w_t with d_t = min(0.9, (1 + t') / (10 + t')),
+    # t' = steps done before this update: 0, 1, 2 -> d = 0.1, 2/11, 3/12
+    e = history[0]
+    for w, d in zip(history[1:], (0.1, 2 / 11, 3 / 12)):
+        e = d * e + (1 - d) * w
+    assert torch.allclose(weights(gan.ema_generator), e, atol=1e-6)
+    z = gan.noise(4, seed=0)
+    assert torch.equal(gan.sample(z=z), gan.ema_generator(z))
+    assert torch.equal(gan.sample(z=z, ema=False), gan.generator(z))
+    again = GAN.load(gan.save(tmp_path / "ema.pt"))
+    assert torch.equal(weights(again.ema_generator), weights(gan.ema_generator))
+    with pytest.raises(ValueError, match="ema"):
+        tiny_gan(ema=1.5)
+
+
+def test_lr_decay_is_linear_and_restored():
+    gan = tiny_gan()
+    seen = []
+    gan.fit(ganlab.data.toy("ring8", 200), steps=4, every=1, batch_size=16, lr_decay=True, progress=False,
+            callback=lambda g: seen.append(g.g_optimizer.param_groups[0]["lr"]))
+    # the lr used for step k (k = 0..3) is 1e-3 * (1 - k/4); the callback sees it after the step
+    assert seen == pytest.approx([1e-3, 0.75e-3, 0.5e-3, 0.25e-3])
+    assert gan.g_optimizer.param_groups[0]["lr"] == gan.d_optimizer.param_groups[0]["lr"] == 1e-3

@@ -1,0 +1,46 @@
+"""Notebooks are the product: check they are committed clean and shaped like lessons."""
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
+
+
+def test_there_are_notebooks():
+    assert len(NOTEBOOKS) >= 2
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_clean(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name), "name notebooks NN_topic.ipynb"
+    assert nb.metadata.kernelspec.name == "python3"
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{path.name}: a cell has outputs; clear them before committing"
+            assert cell.execution_count is None, f"{path.name}: a cell has an execution count"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_shaped_like_a_lesson(path):
+    nb = nbformat.read(path, as_version=4)
+    md = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    assert md[0].startswith(f"# {path.name[:2]} · "), "first cell: the numbered title"
+    assert "What you will learn" in md[0]
+    assert any("## Summary" in m for m in md[-2:]) and "## Exercises" in md[-1]
+    assert any(line.lstrip().startswith("assert ") for c in code for line in c.splitlines()), \
+        "a notebook checks its claims with assert cells"
+
+
+def test_every_notebook_starts_with_the_same_setup_cell():
+    firsts = set()
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        first_code = next(c.source for c in nb.cells if c.cell_type == "code")
+        assert "GANLAB_SOURCE" in first_code and "pip" in first_code
+        firsts.add(first_code)
+    assert len(firsts) == 1, "the setup cell must be identical in every notebook"
