@@ -10,3 +10,22 @@ import tempfile
 
 os.environ.setdefault("GANLAB_QUICK", "1")
 os.environ.setdefault("GANLAB_CHECKPOINTS", tempfile.mkdtemp(prefix="ganlab-ckpt-"))
+
+_NOTEBOOK_SECONDS = {}
+
+
+def pytest_runtest_logreport(report):
+    """Add up the time nbval spends in each notebook (setup, cells, teardown)."""
+    path = report.nodeid.split("::")[0]
+    if path.endswith(".ipynb"):
+        _NOTEBOOK_SECONDS[path] = _NOTEBOOK_SECONDS.get(path, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _NOTEBOOK_SECONDS:
+        return
+    mode = "quick" if os.environ.get("GANLAB_QUICK", "") not in ("", "0", "false") else "full"
+    terminalreporter.section(f"notebook run times ({mode} mode; the target in quick mode is under 120 s)")
+    for path, seconds in sorted(_NOTEBOOK_SECONDS.items()):
+        flag = "  <-- over 2 minutes" if mode == "quick" and seconds > 120 else ""
+        terminalreporter.write_line(f"{seconds:7.1f} s  {path}{flag}")

@@ -42,7 +42,7 @@ def main():
         bench("MNIST MLP GAN, as published", gan, mnist, bs, args.steps)
     gan = GAN(models.mlp_generator(activation="leaky_relu", batch_norm=True),
               models.mlp_discriminator(dropout=0.3), ema=0.999, device=dev)
-    bench("MNIST MLP GAN, notebook 03 recipe", gan, mnist, 64, args.steps)
+    bench("MNIST MLP GAN, notebook 03 recipe", gan, mnist, 128, args.steps)
     gan = GAN(models.dcgan_generator(width=16), models.dcgan_discriminator(width=16), device=dev)
     bench("DCGAN width 16", gan, mnist, 64, max(50, args.steps // 5))
 

@@ -31,7 +31,8 @@ def test_shaped_like_a_lesson(path):
     code = [c.source for c in nb.cells if c.cell_type == "code"]
     assert md[0].startswith(f"# {path.name[:2]} · "), "first cell: the numbered title"
     assert "What you will learn" in md[0]
-    assert any("## Summary" in m for m in md[-2:]) and "## Exercises" in md[-1]
+    assert any("## Summary" in m for m in md[-3:]) and "## Exercises" in md[-1]
+    assert "exercises.check(" in code[-1], "the exercises end with a check cell"
     assert any(line.lstrip().startswith("assert ") for c in code for line in c.splitlines()), \
         "a notebook checks its claims with assert cells"
 
@@ -44,3 +45,6 @@ def test_every_notebook_starts_with_the_same_setup_cell():
         assert "GANLAB_SOURCE" in first_code and "pip" in first_code
         firsts.add(first_code)
     assert len(firsts) == 1, "the setup cell must be identical in every notebook"
+    pyproject = (Path(__file__).parent.parent / "pyproject.toml").read_text()
+    url = re.search(r'^Repository = "(.+)"$', pyproject, re.M).group(1)
+    assert f'"git+{url}.git"' in firsts.pop(), "the setup cell must install from pyproject's Repository URL"

@@ -1,0 +1,131 @@
+"""Checks for the notebooks' exercises: right or wrong, with a hint.
+
+    ganlab.exercises.check("01.1", answer)
+
+Each check recomputes the right answer independently (or tests the reader's
+function against ganlab's own), prints what it found and returns True/False.
+An exercise left at None is reported as not answered yet, so a notebook can be
+run top to bottom before the reader has tried anything. Worked solutions are in
+notebooks/solutions.md, out of the way until wanted.
+"""
+import math
+
+import torch
+
+_CHECKS = {}
+
+
+def _exercise(key, question):
+    def register(fn):
+        _CHECKS[key] = (question, fn)
+        return fn
+    return register
+
+
+def check(key, answer):
+    """Check the reader's answer to exercise `key` ("NN.k"); prints a verdict, returns True/False."""
+    if key not in _CHECKS:
+        raise KeyError(f"no exercise {key!r}; known: {', '.join(sorted(_CHECKS))}")
+    question, fn = _CHECKS[key]
+    if answer is None:
+        print(f"Exercise {key} not answered yet: {question}")
+        return False
+    try:
+        ok, message = fn(answer)
+    except Exception as err:      # a reader's function that crashes is a wrong answer, not a crash
+        ok, message = False, f"your answer raised {type(err).__name__}: {err}"
+    print(("✓ right. " if ok else "✗ not yet. ") + message)
+    return ok
+
+
+def _close(value, target, tol):
+    return isinstance(value, (int, float)) and math.isfinite(value) and abs(value - target) <= tol
+
+
+# ---------------------------------------------------------------- notebook 01
+
+@_exercise("01.1", "with one shared covariance, what shape is the generative boundary? (a word)")
+def _shared_covariance(answer):
+    ok = str(answer).strip().lower() in {"line", "straight line", "linear", "a line", "a straight line"}
+    return ok, ("The quadratic terms x^T S^-1 x are the same for both classes and cancel, "
+                "leaving a linear function of x." if ok else
+                "Hint: write log p(1|x) - log p(0|x) with the same covariance S in both "
+                "Gaussians. Which terms cancel?")
+
+
+@_exercise("01.2", "the fitted p(plane) for basics.two_classes(n=600, p1=0.2, seed=0), as a number")
+def _fitted_prior(answer):
+    from . import basics
+
+    x, y = basics.two_classes(n=600, p1=0.2, seed=0)
+    target = float(basics.GaussianClassifier().fit(x, y).prior[1])
+    ok = _close(answer, target, 0.005)
+    return ok, (f"p(plane) = {target:.3f}: the share of planes in the data." if ok else
+                "Hint: fit GaussianClassifier on that data and read .prior[1].")
+
+
+@_exercise("01.3", "the Euclidean distance between test digit 0 and itself shifted 1 pixel right")
+def _shift_distance(answer):
+    from . import data
+
+    images, _ = data.mnist("test", limit=1, device="cpu")
+    target = float((images[0] - torch.roll(images[0], 1, dims=2)).norm())
+    ok = _close(answer, target, 0.05)
+    return ok, (f"{target:.2f}: a one-pixel shift moves a digit about as far as the distance to a "
+                f"typical nearest other digit. Pixel distance is a crude notion of similarity." if ok else
+                "Hint: torch.roll(image, 1, dims=2) shifts right; then take the norm of the difference.")
+
+
+# ---------------------------------------------------------------- notebook 02
+
+@_exercise("02.1", "a function u -> x turning uniform (0, 1) samples into standard Cauchy samples")
+def _cauchy(answer):
+    u = torch.rand(200_000, generator=torch.Generator().manual_seed(0)) * 0.998 + 0.001
+    x = torch.as_tensor(answer(u), dtype=torch.float64)
+    q = torch.quantile(x, torch.tensor([0.25, 0.5, 0.75], dtype=torch.float64)).tolist()
+    ok = x.shape == u.shape and _close(q[1], 0.0, 0.02) and _close(q[0], -1.0, 0.03) and _close(q[2], 1.0, 0.03)
+    return ok, ("Quartiles at -1, 0, 1, as a standard Cauchy's. Its mean never settles: the tails "
+                "are too heavy for the law of large numbers." if ok else
+                f"Your samples' quartiles are {[round(v, 2) for v in q]}; a standard Cauchy has -1, 0, 1. "
+                f"Hint: F^-1(u) = tan(pi (u - 1/2)).")
+
+
+@_exercise("02.2", "a function mmd_one(x, y, sigma): squared MMD with one Gaussian kernel (biased estimate)")
+def _mmd_one(answer):
+    from . import metrics
+
+    gen = torch.Generator().manual_seed(1)
+    x, y = torch.randn(200, 2, generator=gen), torch.randn(150, 2, generator=gen) + 0.5
+    got = float(answer(x, y, 0.7))
+    want = float(metrics.mmd(x, y, bandwidths=(0.7,)))
+    ok = _close(got, want, 1e-4 * max(1.0, abs(want)))
+    return ok, (f"MMD^2 = {want:.5f}, matching ganlab.metrics.mmd." if ok else
+                f"You got {got:.5f}, expected {want:.5f}. Hint: mean k(x,x') + mean k(y,y') - 2 mean k(x,y) "
+                f"with k(a,b) = exp(-|a-b|^2 / (2 sigma^2)), all pairs included.")
+
+
+# ---------------------------------------------------------------- notebook 03
+
+@_exercise("03.1", "a function minimax_g_loss(fake_scores): the saturating generator loss from raw scores")
+def _minimax_g(answer):
+    from . import losses
+
+    s = torch.linspace(-6, 3, 25)[:, None]      # asymmetric, so log σ(s) and log(1 − σ(s)) differ
+    got, want = answer(s), losses.get("minimax").g_loss(s)
+    ok = torch.is_tensor(got) and got.numel() == 1 and torch.allclose(got.reshape(()), want, atol=1e-5)
+    return ok, ("That is mean log(1 - sigmoid(s)), what G minimises in the 2014 paper." if ok else
+                "Hint: D(G(z)) = sigmoid(s) and G minimises the mean of log(1 - D(G(z))); "
+                "F.logsigmoid(-s) is log(1 - sigmoid(s)).")
+
+
+@_exercise("03.2", "the inception score of a generator that draws only perfect 1s and 7s, half each")
+def _two_digit_is(answer):
+    ok = _close(answer, 2.0, 1e-3)
+    return ok, ("exp(KL) = exp(log 2) = 2: every image is certain, but there are only two kinds." if ok else
+                "Hint: p(y|x) is one-hot, p(y) puts 1/2 on two digits; KL(p(y|x) || p(y)) = log 2 "
+                "for every image.")
+
+
+def keys():
+    """Every exercise that has a check."""
+    return sorted(_CHECKS)

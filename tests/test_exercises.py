@@ -1,0 +1,52 @@
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import ganlab
+from ganlab import basics, exercises
+
+
+def right_answers():
+    x2, y2 = basics.two_classes(n=600, p1=0.2, seed=0)
+    digit = ganlab.data.mnist("test", limit=1, device="cpu")[0][0]
+
+    def mmd_one(x, y, sigma):
+        k = lambda a, b: torch.exp(-torch.cdist(a, b) ** 2 / (2 * sigma ** 2))
+        return k(x, x).mean() + k(y, y).mean() - 2 * k(x, y).mean()
+
+    return {
+        "01.1": "line",
+        "01.2": (y2 == 1).float().mean().item(),          # the share of planes, counted directly
+        "01.3": float(((digit - torch.roll(digit, 1, dims=2)) ** 2).sum().sqrt()),
+        "02.1": lambda u: torch.tan(math.pi * (u - 0.5)),
+        "02.2": mmd_one,
+        "03.1": lambda s: torch.log(1 - torch.sigmoid(s)).mean(),
+        "03.2": 2,
+    }
+
+
+WRONG = {
+    "01.1": "circle", "01.2": 0.5, "01.3": 0.0, "02.1": lambda u: u, "02.2": lambda x, y, s: torch.tensor(0.0),
+    "03.1": lambda s: F.logsigmoid(s).mean(), "03.2": 10,
+}
+
+
+def test_every_exercise_has_a_right_and_a_wrong_answer(capsys):
+    answers = right_answers()
+    assert set(answers) == set(exercises.keys()) == set(WRONG)
+    for key in exercises.keys():
+        assert exercises.check(key, answers[key]) is True, key
+        assert exercises.check(key, WRONG[key]) is False, key
+    out = capsys.readouterr().out
+    assert out.count("✓ right") == len(answers) and out.count("Hint") >= len(answers)
+
+
+def test_unanswered_and_crashing_answers(capsys):
+    assert exercises.check("02.1", None) is False
+    assert "not answered yet" in capsys.readouterr().out
+    assert exercises.check("02.1", lambda u: 1 / 0) is False
+    assert "ZeroDivisionError" in capsys.readouterr().out
+    with pytest.raises(KeyError, match="01.1"):
+        exercises.check("09.9", 1)
