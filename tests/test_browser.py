@@ -11,6 +11,7 @@ Chromium the test is skipped with that hint, except in CI (CI=true), where it
 must run.
 """
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -24,7 +25,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts" / "browser"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+# headless mode and a fresh, empty user-data dir come from Playwright's launch() itself
+FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-quic"]
 
 
@@ -57,11 +59,23 @@ def lab():
     env = dict(os.environ, GANLAB_QUICK="1",
                GANLAB_CHECKPOINTS=tempfile.mkdtemp(prefix="ganlab-browser-ckpt-"),
                JUPYTER_CONFIG_DIR=tempfile.mkdtemp(prefix="ganlab-jupyter-config-"))
+    # render every cell (JupyterLab 4 only renders cells near the viewport by default)
+    settings = Path(tempfile.mkdtemp(prefix="ganlab-lab-settings-"))
+    tracker = settings / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    docmanager = settings / "@jupyterlab" / "docmanager-extension"
+    docmanager.mkdir(parents=True)
+    (docmanager / "plugin.jupyterlab-settings").write_text('{"autosave": false}')
+    # serve copies: a run in the browser must never write outputs into the committed notebooks
+    served = Path(tempfile.mkdtemp(prefix="ganlab-served-"))
+    shutil.copytree(ROOT / "notebooks", served / "notebooks")
     log = open(tempfile.mktemp(prefix="ganlab-lab-", suffix=".log"), "w")
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}", "--allow-root", f"--ServerApp.root_dir={ROOT}",
-         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+         f"--IdentityProvider.token={token}", "--allow-root", f"--ServerApp.root_dir={served}",
+         f"--LabApp.user_settings_dir={settings}", "--LabApp.news_url=",
+         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
         env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + 90
     while time.time() < deadline:
@@ -87,10 +101,16 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS + [
-            f"--user-data-dir={tempfile.mkdtemp(prefix='ganlab-chromium-')}"])
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
         yield b
         b.close()
+
+
+def _accept_kernel_dialog(page):
+    """A fresh JupyterLab profile may ask which kernel to start: take the default (Python 3)."""
+    dialog = page.locator(".jp-Dialog")
+    if dialog.count() and dialog.get_by_role("button", name="Select", exact=True).count():
+        dialog.get_by_role("button", name="Select", exact=True).click()
 
 
 def _open_and_run_all(browser, lab, notebook, timeout_s=300):
@@ -100,24 +120,30 @@ def _open_and_run_all(browser, lab, notebook, timeout_s=300):
     page.set_default_timeout(60_000)
     page.goto(f"{url}/lab/tree/notebooks/{notebook}?token={token}")
     page.locator(".jp-Notebook .jp-Cell").first.wait_for()
-    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=90_000)
+    time.sleep(3)
+    _accept_kernel_dialog(page)
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-    # the last code cell gets an execution count when everything above it has run
-    last = page.locator(".jp-Notebook .jp-CodeCell").last.locator(".jp-InputPrompt")
+    # finished when no cell is queued or running ("[*]") and the last cell has its count
+    prompts = page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt")
     deadline = time.time() + timeout_s
+    time.sleep(2)
     while time.time() < deadline:
-        if page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").filter(
-                has_text="Traceback").count():
+        _accept_kernel_dialog(page)
+        texts = prompts.all_inner_texts()
+        if page.locator(".jp-OutputArea-output").filter(has_text="Traceback (most recent call last)").count():
             break
-        if "[*]" not in last.inner_text() and last.inner_text().strip() not in ("[ ]:", ""):
+        if texts and not any("*" in t for t in texts) and re.search(r"\[\d+\]", texts[-1]):
             break
         time.sleep(1)
+    page.screenshot(path=str(ARTIFACTS / f"{notebook}-after-run-all.png"))
     errors = page.locator(".jp-OutputArea-output").filter(has_text="Traceback (most recent call last)")
     if errors.count():
         page.screenshot(path=str(ARTIFACTS / f"{notebook}-error.png"), full_page=True)
         pytest.fail(f"{notebook} raised in the browser: {errors.first.inner_text()[:2000]}")
-    assert "[*]" not in last.inner_text(), f"{notebook} did not finish in {timeout_s} s"
+    if any("*" in t for t in prompts.all_inner_texts()):
+        page.screenshot(path=str(ARTIFACTS / f"{notebook}-timeout.png"), full_page=True)
+        pytest.fail(f"{notebook} did not finish in {timeout_s} s")
     return page
 
 
@@ -158,7 +184,7 @@ def test_latent_slider_drag_redraws_the_digit(browser, lab):
 def test_live_view_step_button_redraws(browser, lab):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page = _open_and_run_all(browser, lab, "02_transforming_noise_2d.ipynb", timeout_s=300)
-    view = page.locator(".widget-vbox").filter(has=page.locator(".widget-play")).last
+    view = page.locator(".widget-vbox").filter(has=page.locator(".widget-play")).first   # the outermost box
     view.scroll_into_view_if_needed()
     image = view.locator("img").last
     before = image.screenshot()

@@ -33,7 +33,8 @@ def test_notebook_installs_ganlab_in_a_fresh_environment(tmp_path):
         [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True).strip())
     parents = [p for p in site.getsitepackages() if Path(p).exists()]
     (fresh_site / "_parent_packages.pth").write_text("\n".join(parents) + "\n")
-    probe = subprocess.run([python, "-c", "import torch, ipykernel; import ganlab"], capture_output=True, text=True)
+    probe = subprocess.run([python, "-c", "import torch, ipykernel; import ganlab"], capture_output=True, text=True,
+                           cwd=tmp_path)
     assert "No module named 'ganlab'" in probe.stderr, "the fresh environment must not see ganlab yet"
 
     kernels = tmp_path / "jupyter" / "kernels" / "ganlab-fresh"
