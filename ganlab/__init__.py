@@ -12,6 +12,8 @@ idea and can be read in one sitting:
     classifier  a small MNIST classifier and the scores built on it (FID, IS)
     plots       image grids, training curves, 2D views, animations
     widgets     latent sliders, interpolation, the live 2D training view
+    basics      notebook 01's discriminative and generative classifiers
+    exercises   checks for the notebooks' exercises
 
 Quick start::
 
