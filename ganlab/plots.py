@@ -5,6 +5,7 @@
     toy_view(gan, real)              the 2D picture: real and fake samples, D's
                                      heatmap, the warped noise grid, G's gradients
     animate(frames)                  HTML/JS animation that plays in Jupyter and Colab
+    distance_histograms(), digit_histograms()   distances and predicted digits compared
     generator_gradient_curves()      |∂ loss_G / ∂ score| vs D(G(z)), per loss
 
 Each function draws on `ax` when given, otherwise on a new figure, and returns
@@ -75,16 +76,37 @@ def figure_png(fig, dpi=80):
 
 
 def smooth(values, window):
-    """Moving average (shorter at the start), so noisy per-step curves can be read."""
+    """Moving average over the last `window` values (shorter at the start), so noisy curves can be read."""
     v = np.asarray(values, dtype=float)
     if window <= 1 or len(v) < 2:
         return v
     c = np.cumsum(np.insert(v, 0, 0.0))
-    out = np.empty_like(v)
-    for i in range(len(v)):
-        lo = max(0, i + 1 - window)
-        out[i] = (c[i + 1] - c[lo]) / (i + 1 - lo)
-    return out
+    i = np.arange(len(v))
+    lo = np.maximum(0, i + 1 - window)
+    return (c[i + 1] - c[lo]) / (i + 1 - lo)
+
+
+def distance_histograms(groups, ax=None, bins=40, xlabel="Euclidean distance in pixel space"):
+    """Overlaid histograms of distances, e.g. {"real → nearest real": d1, "noise → nearest real": d2}."""
+    fig, ax = _new(ax, (6, 3))
+    for label, d in groups.items():
+        ax.hist(torch.as_tensor(d).flatten().cpu().numpy(), bins=bins, alpha=0.6, label=label)
+    ax.set_xlabel(xlabel)
+    ax.legend()
+    return fig
+
+
+def digit_histograms(groups, ax=None):
+    """Side-by-side bars of predicted-digit shares, e.g. {"real": counts, "generated": counts} (10 counts each)."""
+    fig, ax = _new(ax, (7, 3))
+    width = 0.8 / len(groups)
+    for k, (label, counts) in enumerate(groups.items()):
+        c = np.asarray(counts, dtype=float)
+        ax.bar(np.arange(10) + (k - (len(groups) - 1) / 2) * width, c / c.sum(), width, label=label)
+    ax.set_xticks(range(10))
+    ax.set_xlabel("predicted digit"), ax.set_ylabel("share")
+    ax.legend()
+    return fig
 
 
 def training_curves(history, window=None, axes=None, title=None):

@@ -48,9 +48,13 @@ def seed(n):
     return n
 
 
+def _quick_mode():
+    return os.environ.get("GANLAB_QUICK", "").strip().lower() not in _FALSE
+
+
 def quick():
     """True when GANLAB_QUICK is set to something other than 0/false/empty."""
-    return os.environ.get("GANLAB_QUICK", "").strip().lower() not in _FALSE
+    return _quick_mode()
 
 
 def budget(full, quick):
@@ -58,7 +62,7 @@ def budget(full, quick):
 
     Works for any value: a step count, a data size, a tuple of hidden sizes.
     """
-    return quick if globals()["quick"]() else full
+    return quick if _quick_mode() else full
 
 
 def checkpoint_dir():

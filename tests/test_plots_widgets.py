@@ -16,6 +16,15 @@ def toy_gan(loss="non-saturating", latent_dim=2):
     return GAN(g, d, loss=loss, seed=0)
 
 
+def linear_critic(wx, wy):
+    """A discriminator whose score is wx * x + wy * y, weights set by hand."""
+    lin = torch.nn.Linear(2, 1)
+    with torch.no_grad():
+        lin.weight[:] = torch.tensor([[wx, wy]])
+        lin.bias.zero_()
+    return lin
+
+
 def image_gan(latent_dim=8):
     torch.manual_seed(0)
     return GAN(models.mlp_generator(latent_dim=latent_dim, hidden=(32,)), models.mlp_discriminator(hidden=(32,)))
@@ -33,12 +42,7 @@ def test_image_grid_layout_and_range():
 
 def test_heatmap_shape_orientation_and_values():
     gan = toy_gan()
-    # make D's score equal to the x coordinate: weights picked by hand
-    lin = torch.nn.Linear(2, 1)
-    with torch.no_grad():
-        lin.weight[:] = torch.tensor([[1.0, 0.0]])
-        lin.bias.zero_()
-    gan.discriminator = lin
+    gan.discriminator = linear_critic(1.0, 0.0)         # D's score is the x coordinate
     hm = plots.discriminator_heatmap(gan, ((-2, 2), (-1, 1)), resolution=21)
     assert hm.shape == (21, 21)
     assert hm[0, 0] == pytest.approx(1 / (1 + math.exp(2)), rel=1e-5)    # x = -2: sigmoid(-2)
@@ -48,11 +52,7 @@ def test_heatmap_shape_orientation_and_values():
 
 def test_generator_gradients_point_towards_higher_scores():
     gan = toy_gan()
-    lin = torch.nn.Linear(2, 1)
-    with torch.no_grad():
-        lin.weight[:] = torch.tensor([[0.0, 2.0]])
-        lin.bias.zero_()
-    gan.discriminator = lin                     # D prefers large y
+    gan.discriminator = linear_critic(0.0, 2.0)         # D prefers large y
     _, push = plots.generator_gradients(gan, gan.noise(10, seed=0))
     assert (push[:, 1] > 0).all() and torch.allclose(push[:, 0], torch.zeros(10))
 
@@ -159,3 +159,13 @@ def test_gaussian_classifier_matches_closed_form_bayes():
     assert model.predict_proba(pt).item() == pytest.approx(want.item(), rel=1e-5)
     with pytest.raises(ValueError):
         model.set_prior(1.0)
+
+
+def test_smooth_is_a_trailing_mean_and_histograms_draw():
+    assert plots.smooth([1, 2, 3, 4], 2).tolist() == [1.0, 1.5, 2.5, 3.5]
+    assert plots.smooth([5, 7], 1).tolist() == [5, 7]
+    fig = plots.distance_histograms({"a": torch.rand(50), "b": torch.rand(50) + 2})
+    assert len(fig.axes[0].patches) == 80
+    fig = plots.digit_histograms({"real": [1] * 10, "generated": [0] * 9 + [5]})
+    heights = [p.get_height() for p in fig.axes[0].patches]
+    assert heights[:10] == [0.1] * 10 and heights[-1] == 1.0 and sum(heights[10:19]) == 0
