@@ -1,3 +1,5 @@
+import copy
+
 import pytest
 import torch
 from torch import nn
@@ -216,3 +218,38 @@ def test_lr_decay_is_linear_and_restored():
     # the lr used for step k (k = 0..3) is 1e-3 * (1 - k/4); the callback sees it after the step
     assert seen == pytest.approx([1e-3, 0.75e-3, 0.5e-3, 0.25e-3])
     assert gan.g_optimizer.param_groups[0]["lr"] == gan.d_optimizer.param_groups[0]["lr"] == 1e-3
+
+
+def test_one_discriminator_pass_equals_two():
+    """Without batch norm, D scores real and fake in one pass; the loss is the same number."""
+    gan = tiny_gan()
+    assert gan.joint_d_pass
+    real, fake = torch.randn(8, 2), torch.randn(8, 2)
+    joint = gan.score(torch.cat([real, fake]))
+    loss = gan.loss.d_loss(*joint.split(8))[0]
+    separate = gan.loss.d_loss(gan.discriminator(real), gan.discriminator(fake))[0]
+    assert torch.allclose(loss, separate, atol=1e-6)
+    dcgan = GAN(models.dcgan_generator(width=4), models.dcgan_discriminator(width=4))
+    assert not dcgan.joint_d_pass            # batch norm: real and fake normalised separately
+
+
+def test_step_by_hand_matches_the_trainer():
+    """One non-saturating step written out with plain torch gives the trainer's weights."""
+    gan = tiny_gan()
+    g_ref, d_ref = copy.deepcopy(gan.generator), copy.deepcopy(gan.discriminator)
+    opt_g = torch.optim.Adam(g_ref.parameters(), lr=1e-3, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(d_ref.parameters(), lr=1e-3, betas=(0.5, 0.999))
+    real = torch.randn(16, 2)
+    # the trainer draws z from its own generator: replay the same draw
+    gan.rng.manual_seed(7)
+    z = torch.randn(16, 2, generator=torch.Generator().manual_seed(7))
+    gan.train_step(lambda: real, 16)
+    fake = g_ref(z)
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    d_loss = bce(d_ref(real), torch.ones(16, 1)) + bce(d_ref(fake.detach()), torch.zeros(16, 1))
+    opt_d.zero_grad(), d_loss.backward(), opt_d.step()
+    g_loss = bce(d_ref(fake), torch.ones(16, 1))
+    opt_g.zero_grad(), g_loss.backward(), opt_g.step()
+    assert torch.allclose(weights(gan.discriminator), weights(d_ref), atol=1e-6)
+    assert torch.allclose(weights(gan.generator), weights(g_ref), atol=1e-6)
+    assert gan.history["d_loss"][0] == pytest.approx(d_loss.item(), abs=1e-6)
