@@ -192,6 +192,39 @@ def digit_scores(images, classifier=None, threshold=0.9):
     )
 
 
+def print_scores(rows):
+    """A table of digit_scores results, one row per name: {"generated": scores, "real": scores}."""
+    print(f"{'':>24} {'confident':>9} {'digits':>6} {'inception':>9} {'Fréchet':>8}")
+    for name, s in rows.items():
+        print(f"{name:>24} {s['confident']:9.1%} {s['digits_present']:6d} {s['inception']:9.2f} {s['frechet']:8.1f}")
+
+
+def train_scored(gan, data, seconds, points=6, batch_size=None, n=1000, seed=1, progress=True):
+    """Train `gan` for `seconds` of training time and score it at `points` evenly spaced times.
+
+    Each time it scores n samples from the same fixed noise (seed) with digit_scores.
+    Returns a dict of lists (also appended to gan.extras["scores"]): seconds, step,
+    confident, digits_present, inception, frechet. Equal *time*, not equal steps, is
+    the fair way to compare models whose steps cost different amounts.
+    """
+    from tqdm.auto import tqdm
+
+    log = gan.extras.setdefault("scores", {k: [] for k in (
+        "seconds", "step", "confident", "digits_present", "inception", "frechet")})
+    z = gan.noise(n, seed=seed)
+    target = gan.elapsed + seconds
+    for k in tqdm(range(points), desc=f"{seconds:.0f} s of training, scored {points} times",
+                  disable=not progress):
+        left = target - gan.elapsed
+        gan.fit(data, steps=10**9, batch_size=batch_size, max_seconds=left / (points - k), progress=False)
+        s = digit_scores(gan.sample(z=z))
+        for key, value in (("seconds", gan.elapsed), ("step", gan.step)):
+            log[key].append(value)
+        for key in ("confident", "digits_present", "inception", "frechet"):
+            log[key].append(s[key])
+    return log
+
+
 def main():
     start = time.perf_counter()
     model, acc = train_classifier()

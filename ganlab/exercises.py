@@ -126,6 +126,65 @@ def _two_digit_is(answer):
                 "for every image.")
 
 
+# ---------------------------------------------------------------- notebook 04
+
+@_exercise("04.1", "a function out_size(h, kernel, stride, padding): a transposed convolution's output height")
+def _transposed_size(answer):
+    cases = [(7, 4, 2, 1), (1, 7, 1, 0), (14, 4, 2, 1), (5, 3, 3, 0), (9, 5, 2, 2), (4, 4, 1, 0)]
+    for h, k, s, p in cases:
+        conv = torch.nn.ConvTranspose2d(1, 1, k, s, p)
+        want = conv(torch.zeros(1, 1, h, h)).shape[-1]           # torch's own answer
+        got = answer(h, k, s, p)
+        if got != want:
+            return False, (f"for h={h}, kernel={k}, stride={s}, padding={p} torch gives {want}, you gave "
+                           f"{got}. Hint: each input pixel stamps a kernel-sized patch every `stride` "
+                           f"pixels; padding trims the border on both sides.")
+    return True, "(h - 1) * stride - 2 * padding + kernel, the inverse of a convolution's size formula."
+
+
+@_exercise("04.2", "the number of weights in the first layer of dcgan_generator(latent_dim=100, width=16)")
+def _first_layer_weights(answer):
+    from . import models
+
+    first = next(m for m in models.dcgan_generator(latent_dim=100, width=16)
+                 if isinstance(m, torch.nn.ConvTranspose2d))
+    want = first.weight.numel()
+    ok = isinstance(answer, (int, float)) and answer == want
+    return ok, (f"{want:,} = 100 input channels x 64 output channels x a 7 x 7 kernel." if ok else
+                "Hint: a transposed convolution from C_in to C_out channels with a k x k kernel has "
+                "C_in * C_out * k * k weights; here C_out = 4 * width.")
+
+
+# ---------------------------------------------------------------- notebook 05
+
+@_exercise("05.1", "the earth mover's distance between uniform [0, 1] and a point mass at 0")
+def _emd_uniform(answer):
+    ok = _close(answer, 0.5, 1e-3)
+    return ok, ("Every grain at x travels x to reach 0; the average of x over [0, 1] is 1/2." if ok else
+                "Hint: all the mass has to move to 0. How far does a grain at x travel, on average?")
+
+
+@_exercise("05.2", "a function penalty(critic, x_hat): mean (||grad critic(x_hat)||_2 - 1)^2")
+def _penalty(answer):
+    gen = torch.Generator().manual_seed(0)
+    critic = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
+    with torch.no_grad():
+        for p in critic.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen))
+    x_hat = torch.randn(32, 3, generator=gen).requires_grad_(True)
+    # by hand: for s = w2 · tanh(W1 x + b1) + b2 the input gradient is W1^T (w2 * (1 - tanh^2))
+    w1, b1, w2 = critic[0].weight, critic[0].bias, critic[2].weight
+    with torch.no_grad():
+        h = torch.tanh(x_hat @ w1.T + b1)
+        grads = (w2 * (1 - h ** 2)) @ w1                        # (32, 3)
+        want = ((grads.norm(dim=1) - 1) ** 2).mean()
+    got = answer(critic, x_hat)
+    ok = torch.is_tensor(got) and got.numel() == 1 and torch.allclose(got.detach().reshape(()), want, rtol=1e-4)
+    return ok, ("Right: one gradient norm per sample, then the mean squared distance from 1." if ok else
+                "Hint: torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True) gives one "
+                "gradient row per sample; take .norm(dim=1), subtract 1, square, average.")
+
+
 def keys():
     """Every exercise that has a check."""
     return sorted(_CHECKS)

@@ -69,25 +69,49 @@ def mlp_generator(latent_dim=64, hidden=(256, 256), out_shape=(1, 28, 28),
 
 
 def mlp_discriminator(in_shape=(1, 28, 28), hidden=(256, 256), activation="leaky_relu",
-                      dropout=0.0, pack=1):
+                      dropout=0.0, pack=1, spectral_norm=False, minibatch_std=False):
     """An MLP from samples to one raw score: prod(in_shape) -> hidden... -> 1.
 
     dropout: applied after each hidden layer (weakens D; helps an MLP GAN).
     pack: PacGAN packing, the discriminator judges `pack` samples at once
           (batch size must then be a multiple of pack; see ganlab.training).
+    spectral_norm: divide each weight matrix by its largest singular value
+          (Miyato et al. 2018), so D cannot change its score faster than its inputs change.
+    minibatch_std: before the last layer, add one feature: how much the batch varies
+          (ProGAN, Karras et al. 2018). A batch of near-copies stands out to D.
     """
     in_shape = tuple(in_shape)
+    norm = nn.utils.parametrizations.spectral_norm if spectral_norm else (lambda layer: layer)
     layers, width = [nn.Flatten()], _numel(in_shape) * pack
     for h in hidden:
-        layers += [nn.Linear(width, h), _activation(activation)]
+        layers += [norm(nn.Linear(width, h)), _activation(activation)]
         if dropout:
             layers.append(nn.Dropout(dropout))
         width = h
-    layers.append(nn.Linear(width, 1))
+    if minibatch_std:
+        layers.append(MinibatchStd())
+        width += 1
+    layers.append(norm(nn.Linear(width, 1)))
     net = nn.Sequential(*layers)
     net.pack = pack
     return _tag(net, "mlp_discriminator", in_shape=in_shape, hidden=tuple(hidden),
-                activation=activation, dropout=dropout, pack=pack)
+                activation=activation, dropout=dropout, pack=pack, spectral_norm=spectral_norm,
+                minibatch_std=minibatch_std)
+
+
+class MinibatchStd(nn.Module):
+    """Append one feature to every sample: the batch's mean standard deviation.
+
+    features (B, F) -> (B, F + 1). The std of each feature over the batch, averaged
+    over features, is the same number for every sample of the batch: high for a
+    varied batch, near 0 for a batch of near-copies, which is what a collapsed
+    generator makes. D can then reject collapse itself.
+    """
+    mixes_batch = True       # its output depends on the whole batch (see GAN.joint_d_pass)
+
+    def forward(self, x):
+        std = (x.var(0, unbiased=False) + 1e-8).sqrt().mean()       # a scalar
+        return torch.cat([x, std.expand(x.shape[0], 1)], dim=1)
 
 
 def _check_image_size(image_size):
@@ -177,6 +201,24 @@ def rebuild(spec):
     if name not in BUILDERS:
         raise ValueError(f"unknown model builder {name!r}")
     return BUILDERS[name](**kwargs)
+
+
+@torch.no_grad()
+def layer_shapes(module, x):
+    """What each layer of a Sequential makes of input x: a list of (layer, output shape).
+
+    Shapes leave out the batch dimension, e.g. ("ConvTranspose2d", (64, 7, 7)).
+    """
+    rows = []
+    was = module.training
+    module.eval()
+    try:
+        for layer in module:
+            x = layer(x)
+            rows.append((type(layer).__name__, tuple(x.shape[1:])))
+    finally:
+        module.train(was)
+    return rows
 
 
 def count_parameters(module):

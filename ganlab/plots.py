@@ -96,6 +96,15 @@ def distance_histograms(groups, ax=None, bins=40, xlabel="Euclidean distance in 
     return fig
 
 
+def nearest_neighbours_grid(queries, reference, k=3, title=None):
+    """Each row: a query image, then its k nearest reference images (Euclidean, pixel space)."""
+    _, idx = _metrics.nearest_neighbours(queries, reference, k=k)
+    rows = torch.cat([torch.cat([queries[i:i + 1], reference[idx[i].to(reference.device)]])
+                      for i in range(len(queries))])
+    return show_images(rows, nrow=k + 1, title=title or f"each row: a generated image, then its {k} nearest "
+                                                          f"training images")
+
+
 def digit_histograms(groups, ax=None):
     """Side-by-side bars of predicted-digit shares, e.g. {"real": counts, "generated": counts} (10 counts each)."""
     fig, ax = _new(ax, (7, 3))
@@ -230,6 +239,28 @@ def toy_view(gan, real, ax=None, bounds=None, n_fake=500, heatmap=True, grid=Tru
     ax.set_xlim(x0, x1), ax.set_ylim(y0, y1), ax.set_aspect("equal")
     ax.legend(loc="upper right", fontsize=8)
     ax.set_title(title or f"step {gan.step}")
+    return fig
+
+
+@torch.no_grad()
+def score_surface(critic, real, fake=None, ax=None, bounds=None, title=None, resolution=80):
+    """A bare critic's (or discriminator's) raw scores over the plane, real (black) and fake (orange) on top."""
+    real = real.detach().float().cpu()
+    bounds = bounds or bounds_for(real)
+    (x0, x1), (y0, y1) = bounds
+    yy, xx = torch.meshgrid(torch.linspace(y0, y1, resolution), torch.linspace(x0, x1, resolution), indexing="ij")
+    device = next(critic.parameters()).device
+    scores = critic(torch.stack([xx.flatten(), yy.flatten()], 1).to(device)).reshape(resolution, resolution).cpu()
+    fig, ax = _new(ax, (4, 4))
+    ax.imshow(scores.numpy(), origin="lower", extent=(x0, x1, y0, y1), cmap="RdBu", aspect="auto")
+    ax.contour(xx.numpy(), yy.numpy(), scores.numpy(), levels=12, colors="k", linewidths=0.4, alpha=0.5)
+    ax.scatter(real[:500, 0], real[:500, 1], s=3, c="k")
+    if fake is not None:
+        f = fake.detach().float().cpu()
+        ax.scatter(f[:500, 0], f[:500, 1], s=3, c="tab:orange")
+    ax.set_xlim(x0, x1), ax.set_ylim(y0, y1), ax.set_aspect("equal")
+    if title:
+        ax.set_title(title)
     return fig
 
 

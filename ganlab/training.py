@@ -66,6 +66,7 @@ class GAN:
     n_critic:       discriminator updates per generator update
     clip_value, penalty_weight: override the loss's weight clipping / gradient penalty
     seed:           seeds the trainer's noise and batch draws (None: from torch's global RNG)
+    batch_size:     fit()'s batch size unless fit is given one
     ema:            keep an exponential moving average of G's weights with this decay
                     (e.g. 0.999) and sample from it: it smooths out the step-to-step
                     wobble of the adversarial game (Yazici et al., 2019)
@@ -73,7 +74,8 @@ class GAN:
 
     def __init__(self, generator, discriminator, loss="non-saturating", latent_dim=None,
                  lr=2e-4, d_lr=None, g_lr=None, betas=(0.5, 0.999), optimizer="adam",
-                 n_critic=1, clip_value=None, penalty_weight=None, device=None, seed=None, ema=None):
+                 n_critic=1, clip_value=None, penalty_weight=None, device=None, seed=None, ema=None,
+                 batch_size=64):
         if not isinstance(generator, nn.Module) or not isinstance(discriminator, nn.Module):
             raise TypeError("generator and discriminator must be torch.nn.Module objects")
         self.latent_dim = latent_dim if latent_dim is not None else getattr(generator, "latent_dim", None)
@@ -94,18 +96,21 @@ class GAN:
         if ema is not None and not 0 < ema < 1:
             raise ValueError(f"ema is a decay between 0 and 1 (typically 0.999), got {ema}")
         self.ema = ema
+        self.batch_size = int(batch_size)
         self.ema_generator = None
         if ema is not None:
             self.ema_generator = copy.deepcopy(self.generator).requires_grad_(False)
         self.config = dict(loss=self.loss.name, latent_dim=self.latent_dim, lr=lr, d_lr=d_lr,
                            g_lr=g_lr, betas=tuple(betas), optimizer=optimizer, n_critic=self.n_critic,
-                           clip_value=self.loss.clip_value, penalty_weight=self.loss.penalty_weight, ema=ema)
+                           clip_value=self.loss.clip_value, penalty_weight=self.loss.penalty_weight, ema=ema,
+                           batch_size=self.batch_size)
         self.d_optimizer = _optimizer(optimizer, self.discriminator.parameters(), d_lr or lr, tuple(betas), self.device)
         self.g_optimizer = _optimizer(optimizer, self.generator.parameters(), g_lr or lr, tuple(betas), self.device)
-        # D without batch norm judges real and fake batches in one pass (one matmul per layer
-        # instead of two); with batch norm they stay separate, so each batch is normalised
-        # by its own statistics, as in DCGAN
+        # D judges real and fake batches in one pass (one matmul per layer instead of two)
+        # unless a layer mixes samples across the batch (batch norm, minibatch std): then
+        # the batches stay separate, so each is normalised or summarised on its own, as in DCGAN
         self.joint_d_pass = not any(isinstance(m, nn.modules.batchnorm._BatchNorm)
+                                    or getattr(m, "mixes_batch", False)
                                     for m in self.discriminator.modules())
         if seed is None:
             seed = int(torch.randint(2**62, (1,)).item())
@@ -293,7 +298,7 @@ class GAN:
         n = data.shape[0]
         return lambda: data[torch.randint(n, (batch_size,), device=self.device, generator=self.rng)]
 
-    def fit(self, data, steps=None, epochs=None, batch_size=64, callback=None, every=None,
+    def fit(self, data, steps=None, epochs=None, batch_size=None, callback=None, every=None,
             progress=True, n_critic=None, max_seconds=None, lr_decay=False):
         """Train; returns the history (dict of lists, one entry per step, keys HISTORY_KEYS).
 
@@ -310,6 +315,7 @@ class GAN:
         """
         if (steps is None) == (epochs is None):
             raise ValueError("give exactly one of steps= or epochs=")
+        batch_size = batch_size or self.batch_size
         if epochs is not None:
             if not isinstance(data, torch.Tensor):
                 raise ValueError("epochs= needs a data tensor; with a sampler give steps=")
@@ -439,40 +445,3 @@ def _rebuild(spec, which, path):
                          f"instance as {which}=... to GAN.load")
     name, kwargs = spec
     return _models.rebuild((name, {k: tuple(v) if isinstance(v, list) else v for k, v in kwargs.items()}))
-
-
-def fit_mmd(generator, data, steps=1000, batch_size=256, lr=1e-3, bandwidths=None, latent_dim=None,
-            seed=None, progress=True, device=None):
-    """Train a generator alone by minimising MMD(generated batch, real batch): a
-    generative moment matching network, the non-adversarial way to match two
-    distributions. Returns the list of per-step MMD² values.
-
-    No discriminator: the kernel (a fixed sum of Gaussians) is the judge, so
-    nothing learns *where* the two samples differ; compare with GAN.fit.
-    """
-    dev = resolve_device(device)
-    generator = generator.to(dev)
-    latent_dim = latent_dim or getattr(generator, "latent_dim", None)
-    if latent_dim is None:
-        raise ValueError("pass latent_dim=... (the length of the noise vector z your generator takes)")
-    data = data.to(dev)
-    rng = torch.Generator(device=dev).manual_seed(seed if seed is not None else int(torch.randint(2**62, (1,))))
-    opt = torch.optim.Adam(generator.parameters(), lr=lr)
-    kw = {} if bandwidths is None else {"bandwidths": bandwidths}
-    from .metrics import mmd
-
-    values = []
-    try:
-        for _ in tqdm(range(steps), desc="MMD generator", disable=not progress):
-            real = data[torch.randint(len(data), (batch_size,), device=dev, generator=rng)]
-            fake = generator(torch.randn(batch_size, latent_dim, device=dev, generator=rng))
-            loss = mmd(fake, real, **kw)
-            if not math.isfinite(loss.item()):
-                raise TrainingDiverged(f"MMD became {loss.item()} at step {len(values) + 1}: lower lr")
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            values.append(loss.item())
-    except KeyboardInterrupt:
-        print(f"Training interrupted after {len(values)} steps: the generator keeps what it learned.")
-    return values

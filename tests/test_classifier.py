@@ -66,3 +66,14 @@ def test_bad_inputs_are_explained(tmp_path):
         classifier.load_classifier("cpu", path=bad)
     with pytest.raises(FileNotFoundError, match="retrain"):
         classifier.load_classifier("cpu", path=tmp_path / "missing.pt")
+
+
+def test_train_scored_logs_at_even_times(digits):
+    from ganlab import recipes
+
+    images, _ = digits
+    gan = recipes.dcgan_mnist(width=4, device="cpu")
+    log = classifier.train_scored(gan, images[:500], seconds=1.0, points=3, n=100, progress=False)
+    assert len(log["seconds"]) == 3 and log["seconds"] == sorted(log["seconds"])
+    assert 0.9 < log["seconds"][-1] < 3 and log["step"][-1] == gan.step
+    assert all(0 <= c <= 1 for c in log["confident"]) and gan.extras["scores"] is log

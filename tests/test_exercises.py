@@ -16,6 +16,10 @@ def right_answers():
         k = lambda a, b: torch.exp(-torch.cdist(a, b) ** 2 / (2 * sigma ** 2))
         return k(x, x).mean() + k(y, y).mean() - 2 * k(x, y).mean()
 
+    def penalty(critic, x_hat):             # written independently of ganlab.losses
+        g, = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+        return ((g.pow(2).sum(1).sqrt() - 1) ** 2).mean()
+
     return {
         "01.1": "line",
         "01.2": (y2 == 1).float().mean().item(),          # the share of planes, counted directly
@@ -24,12 +28,18 @@ def right_answers():
         "02.2": mmd_one,
         "03.1": lambda s: torch.log(1 - torch.sigmoid(s)).mean(),
         "03.2": 2,
+        "04.1": lambda h, k, s, p: (h - 1) * s - 2 * p + k,
+        "04.2": 100 * 64 * 7 * 7,
+        "05.1": 0.5,
+        "05.2": penalty,
     }
 
 
 WRONG = {
     "01.1": "circle", "01.2": 0.5, "01.3": 0.0, "02.1": lambda u: u, "02.2": lambda x, y, s: torch.tensor(0.0),
     "03.1": lambda s: F.logsigmoid(s).mean(), "03.2": 10,
+    "04.1": lambda h, k, s, p: h * s, "04.2": 100 * 64 * 4 * 4,
+    "05.1": 1.0, "05.2": lambda c, x: (torch.autograd.grad(c(x).sum(), x)[0].norm(dim=1) - 1).mean(),
 }
 
 

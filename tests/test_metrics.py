@@ -55,3 +55,14 @@ def test_nearest_neighbours_against_brute_force():
     assert torch.allclose(d[:, 0], brute.min(1).values, atol=1e-4)
     d_self, i_self = metrics.nearest_neighbours(r, r, exclude_self=True, chunk=64)
     assert (i_self[:, 0] != torch.arange(300)).all() and (d_self > 0).all()
+
+
+def test_memorization_flags_copies():
+    gen = torch.Generator().manual_seed(0)
+    train = torch.randn(300, 20, generator=gen)
+    held_out = torch.randn(100, 20, generator=gen)
+    copies = train[:100] + 0.01 * torch.randn(100, 20, generator=gen)
+    fresh = torch.randn(100, 20, generator=gen)
+    assert metrics.memorization(copies, train, held_out)["median_ratio"] < 0.05
+    m = metrics.memorization(fresh, train, held_out)
+    assert 0.8 < m["median_ratio"] < 1.25 and m["generated"].shape == (100,)

@@ -50,3 +50,37 @@ def test_rebuild_from_spec_and_bad_arguments():
         models.mlp_generator(activation="sigmoidish")
     with pytest.raises(ValueError, match="28 or 64"):
         models.dcgan_generator(image_size=32)
+
+
+def test_spectral_norm_bounds_each_layer():
+    torch.manual_seed(0)
+    d = models.mlp_discriminator(in_shape=(2,), hidden=(32, 32), spectral_norm=True)
+    d(torch.randn(64, 2))                  # a few power iterations in training mode
+    for _ in range(20):
+        d(torch.randn(64, 2))
+    d.eval()
+    for layer in d:
+        if isinstance(layer, torch.nn.Linear):
+            assert torch.linalg.matrix_norm(layer.weight, ord=2).item() == pytest.approx(1.0, abs=0.05)
+
+
+def test_minibatch_std_feature_by_hand():
+    layer = models.MinibatchStd()
+    x = torch.tensor([[0.0, 1.0], [2.0, 5.0]])
+    # per-feature std over the batch (population): 1 and 2, mean 1.5
+    out = layer(x)
+    assert out.shape == (2, 3) and torch.allclose(out[:, 2], torch.tensor([1.5, 1.5]), atol=1e-4)
+    copies = layer(torch.ones(4, 2))
+    assert copies[:, 2].abs().max() < 1e-3              # identical samples: no spread
+    d = models.mlp_discriminator(in_shape=(2,), hidden=(8,), minibatch_std=True)
+    assert d(torch.randn(5, 2)).shape == (5, 1)
+    from ganlab.training import GAN
+    gan = GAN(models.mlp_generator(latent_dim=2, hidden=(8,), out_shape=(2,), output=None), d)
+    assert not gan.joint_d_pass           # real and fake batches must be summarised separately
+
+
+def test_layer_shapes_lists_every_layer():
+    g = models.dcgan_generator(width=4)
+    shapes = models.layer_shapes(g, torch.randn(2, 100))
+    assert shapes[0] == ("Unflatten", (100, 1, 1)) and shapes[-1] == ("Tanh", (1, 28, 28))
+    assert len(shapes) == len(g)

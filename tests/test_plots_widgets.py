@@ -169,3 +169,22 @@ def test_smooth_is_a_trailing_mean_and_histograms_draw():
     fig = plots.digit_histograms({"real": [1] * 10, "generated": [0] * 9 + [5]})
     heights = [p.get_height() for p in fig.axes[0].patches]
     assert heights[:10] == [0.1] * 10 and heights[-1] == 1.0 and sum(heights[10:19]) == 0
+
+
+def test_nearest_neighbours_grid_puts_each_match_beside_its_query():
+    reference = torch.stack([torch.full((1, 4, 4), v) for v in (-1.0, -0.5, 0.0, 0.5, 1.0)])
+    queries = torch.stack([torch.full((1, 4, 4), 0.45), torch.full((1, 4, 4), -0.95)])
+    fig = plots.nearest_neighbours_grid(queries, reference, k=2)
+    grid = fig.axes[0].images[0].get_array()
+    # row 0: the query 0.45, then 0.5 and 0.0; shown in [0, 1]: (v + 1) / 2
+    cell = lambda row, col: float(grid[2 + row * 6, 2 + col * 6])
+    assert [cell(0, c) for c in range(3)] == pytest.approx([0.725, 0.75, 0.5])
+    assert [cell(1, c) for c in range(3)] == pytest.approx([0.025, 0.0, 0.25])
+
+
+def test_score_surface_draws_the_critic():
+    fig = plots.score_surface(linear_critic(1.0, 0.0), ganlab.data.toy("ring8", 100, seed=0),
+                              torch.randn(50, 2), bounds=((-1, 1), (-1, 1)), resolution=11)
+    values = fig.axes[0].images[0].get_array()
+    assert values[0, 0] == pytest.approx(-1.0) and values[0, -1] == pytest.approx(1.0)
+    assert len(fig.axes[0].collections) >= 2            # real and fake scatters (plus contours)

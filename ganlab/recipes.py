@@ -1,0 +1,113 @@
+"""The tuned GANs of the series, each built in one call, and train-or-load.
+
+    gan = recipes.mlp_mnist()          # notebook 03's final MLP recipe
+    gan = recipes.dcgan_mnist()        # notebook 04's DCGAN
+    gan = recipes.train_or_load("03_mlp_gan", recipes.mlp_mnist, images, steps=60_000, max_seconds=600)
+
+Each recipe is the result of a notebook's measurements; the notebook explains
+every choice. A later notebook that compares against an earlier one builds the
+earlier GAN from here rather than copying its settings.
+"""
+import torch
+
+from . import models
+from .runtime import checkpoint_path
+from .training import GAN
+
+# notebook 03: every change measured there, on top of the published 64-256-256-784 recipe
+MLP_MNIST = dict(latent_dim=64, hidden=(256, 256), g_activation="leaky_relu", g_batch_norm=True,
+                 d_activation="leaky_relu", dropout=0.3, lr=3e-4, betas=(0.5, 0.999),
+                 batch_size=128, ema=0.999)
+
+
+def mlp_mnist(seed=0, device=None, **changes):
+    """Notebook 03's MLP GAN for MNIST; keyword arguments change single settings of MLP_MNIST."""
+    unknown = set(changes) - set(MLP_MNIST)
+    if unknown:
+        raise ValueError(f"unknown setting(s) {sorted(unknown)}; MLP_MNIST has {sorted(MLP_MNIST)}")
+    c = dict(MLP_MNIST, **changes)
+    torch.manual_seed(seed)
+    g = models.mlp_generator(latent_dim=c["latent_dim"], hidden=c["hidden"], activation=c["g_activation"],
+                             batch_norm=c["g_batch_norm"])
+    d = models.mlp_discriminator(hidden=c["hidden"], activation=c["d_activation"], dropout=c["dropout"])
+    return GAN(g, d, loss="non-saturating", lr=c["lr"], betas=c["betas"], ema=c["ema"],
+               batch_size=c["batch_size"], seed=seed, device=device)
+
+
+def dcgan_mnist(width=16, latent_dim=100, seed=0, device=None, batch_size=64, ema=None):
+    """Notebook 04's DCGAN: z of 100, transposed convolutions, N(0, 0.02) init, Adam(2e-4, β1 0.5)."""
+    torch.manual_seed(seed)
+    g = models.dcgan_generator(latent_dim=latent_dim, width=width)
+    d = models.dcgan_discriminator(width=width)
+    return GAN(g, d, loss="non-saturating", lr=2e-4, betas=(0.5, 0.999), batch_size=batch_size,
+               ema=ema, seed=seed, device=device)
+
+
+def train_or_load(name, build, data, steps, max_seconds=None, snapshots=8, n_fixed=32, fixed_seed=123,
+                  device=None, **fit_args):
+    """Load checkpoint `name` if it was trained before; otherwise build(), train and save it.
+
+    While training, samples from the same fixed noise (n_fixed codes) are kept
+    `snapshots` times and at step 0, in gan.extras["snapshots"] with their steps in
+    gan.extras["snapshot_steps"], so a notebook can show and animate progress. A
+    kernel interrupt ends training early; what was learned is saved all the same.
+    """
+    path = checkpoint_path(name)
+    if path.exists():
+        gan = GAN.load(path, device=device)
+        print(f"loaded {path} (step {gan.step}, {gan.elapsed / 60:.1f} min of training); "
+              f"delete it to train again")
+        return gan
+    gan = build(device=device)
+    fixed_z = gan.noise(n_fixed, seed=fixed_seed)
+    gan.extras.update(fixed_z=fixed_z.cpu(), snapshots=[], snapshot_steps=[])
+
+    def snapshot(g):
+        g.extras["snapshots"].append(g.sample(z=fixed_z).cpu())
+        g.extras["snapshot_steps"].append(g.step)
+
+    snapshot(gan)                                             # step 0: the untrained generator
+    gan.fit(data, steps=steps, callback=snapshot, every=max(1, steps // snapshots),
+            max_seconds=max_seconds, **fit_args)
+    gan.save(path)
+    print(f"trained {gan.step} steps in {gan.elapsed / 60:.1f} min; saved {path}")
+    return gan
+
+
+# the Wasserstein GANs as their papers train them: the critic gets n_critic = 5 updates per
+# generator update; WGAN uses RMSprop (its authors saw momentum make the critic unstable),
+# WGAN-GP Adam with beta1 = 0 and lr 1e-4
+WGAN_SETTINGS = {
+    "wasserstein": dict(optimizer="rmsprop", lr=5e-5, n_critic=5, clip_value=0.01),
+    "wgan-gp": dict(optimizer="adam", lr=1e-4, betas=(0.0, 0.9), n_critic=5, penalty_weight=10.0),
+}
+
+
+def wgan_mnist(loss="wgan-gp", width=16, latent_dim=100, seed=0, device=None, **changes):
+    """A Wasserstein GAN for MNIST: the DCGAN generator and a DCGAN critic without batch norm.
+
+    Batch norm would make each sample's score depend on the rest of the batch, which
+    the gradient penalty (one gradient per sample) and the Lipschitz view do not allow.
+    """
+    if loss not in WGAN_SETTINGS:
+        raise ValueError(f"loss must be one of {', '.join(WGAN_SETTINGS)}, got {loss!r}")
+    torch.manual_seed(seed)
+    g = models.dcgan_generator(latent_dim=latent_dim, width=width)
+    critic = models.dcgan_discriminator(width=width, batch_norm=False)
+    settings = {**WGAN_SETTINGS[loss], "batch_size": 64, **changes}
+    return GAN(g, critic, loss=loss, seed=seed, device=device, **settings)
+
+
+def toy_gan(loss="non-saturating", seed=0, device=None, latent_dim=2, hidden=(128, 128), d_hidden=None,
+            pack=1, minibatch_std=False, **settings):
+    """A GAN for 2D toy data (notebooks 02, 05, 06): MLP generator and discriminator (or critic).
+
+    For the Wasserstein losses the settings of WGAN_SETTINGS apply unless overridden.
+    pack, minibatch_std: the discriminator options of ganlab.models.mlp_discriminator.
+    """
+    torch.manual_seed(seed)
+    g = models.mlp_generator(latent_dim=latent_dim, hidden=hidden, out_shape=(2,), output=None)
+    d = models.mlp_discriminator(in_shape=(2,), hidden=d_hidden or hidden, pack=pack,
+                                 minibatch_std=minibatch_std)
+    settings = {**WGAN_SETTINGS.get(loss, dict(lr=1e-3)), "batch_size": 256, **settings}
+    return GAN(g, d, loss=loss, seed=seed, device=device, **settings)

@@ -1,0 +1,41 @@
+import pytest
+import torch
+
+import ganlab
+from ganlab import recipes
+from ganlab.training import GAN
+
+
+def test_recipes_build_what_they_say():
+    mlp = recipes.mlp_mnist()
+    assert mlp.batch_size == 128 and mlp.ema == 0.999 and mlp.latent_dim == 64
+    assert mlp.g_optimizer.param_groups[0]["betas"] == (0.5, 0.999)
+    dc = recipes.dcgan_mnist(width=8)
+    assert dc.sample(2).shape == (2, 1, 28, 28) and dc.latent_dim == 100
+    gp = recipes.wgan_mnist("wgan-gp", width=8)
+    assert gp.loss.penalty_weight == 10 and gp.n_critic == 5
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in gp.discriminator.modules())
+    clip = recipes.wgan_mnist("wasserstein", width=8)
+    assert clip.loss.clip_value == 0.01 and isinstance(clip.d_optimizer, torch.optim.RMSprop)
+    with pytest.raises(ValueError, match="unknown setting"):
+        recipes.mlp_mnist(hiden=(10,))
+    with pytest.raises(ValueError, match="loss must be"):
+        recipes.wgan_mnist("hinge")
+    toy = recipes.toy_gan("wgan-gp", batch_size=64)
+    assert toy.batch_size == 64 and toy.n_critic == 5
+
+
+def test_train_or_load_trains_once_then_loads(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GANLAB_CHECKPOINTS", str(tmp_path))
+    data = ganlab.data.toy("ring8", 500, seed=0)
+    built = []
+
+    def build(device=None):
+        built.append(1)
+        return recipes.toy_gan(seed=0, device=device, batch_size=32)
+
+    gan = recipes.train_or_load("toy", build, data, steps=20, snapshots=4, n_fixed=8)
+    assert gan.extras["snapshot_steps"] == [0, 5, 10, 15, 20] and gan.extras["snapshots"][0].shape == (8, 2)
+    again = recipes.train_or_load("toy", build, data, steps=20)
+    assert len(built) == 1 and again.step == 20 and "loaded" in capsys.readouterr().out
+    assert torch.equal(again.sample(z=again.extras["fixed_z"]), gan.sample(z=gan.extras["fixed_z"]))
