@@ -25,7 +25,7 @@ Quick start::
                      loss="non-saturating")
     history = gan.fit(data, steps=2000)
 """
-from . import runtime, data, models, losses, training, moment_matching, metrics, classifier, recipes, exercises  # noqa: F401
+from . import runtime, data, models, losses, training, moment_matching, metrics, classifier, recipes, collapse, exercises  # noqa: F401
 from .runtime import device, seed, quick, budget  # noqa: F401
 from .training import GAN  # noqa: F401
 

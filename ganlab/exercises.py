@@ -185,6 +185,32 @@ def _penalty(answer):
                 "gradient row per sample; take .norm(dim=1), subtract 1, square, average.")
 
 
+# ---------------------------------------------------------------- notebook 06
+
+@_exercise("06.1", "(modes covered, high-quality fraction) for 2,500 samples exactly on 5 grid centres")
+def _five_spots(answer):
+    from . import data, metrics
+
+    centres, _ = data.toy_modes("grid25")
+    cov = metrics.mode_coverage(centres[[0, 6, 12, 18, 24]].repeat_interleave(500, 0), "grid25")
+    want = (cov["covered"], cov["high_quality"])
+    ok = (isinstance(answer, (tuple, list)) and len(answer) == 2 and answer[0] == want[0]
+          and _close(answer[1], want[1], 1e-6))
+    return ok, ("(5, 1.0): every sample is perfect, and only 5 modes have one. Quality alone "
+                "cannot see collapse." if ok else
+                "Hint: a sample exactly on a centre is 0 std from it. Which modes have a high-quality "
+                "sample as their nearest?")
+
+
+@_exercise("06.2", "all 25 modes covered but 40% high quality: the two likeliest pictures (letters)")
+def _low_quality(answer):
+    ok = isinstance(answer, str) and sorted(answer.strip().lower()) == ["a", "c"]
+    return ok, ("Samples spread between the modes, or bridges joining them: the generator is a "
+                "continuous map from one blob of noise, so it has to pass through the gaps somewhere." if ok else
+                "Hint: covering every mode rules out collapse onto a few; copies of training data "
+                "would all be high quality. Where are the other 60%?")
+
+
 def keys():
     """Every exercise that has a check."""
     return sorted(_CHECKS)

@@ -285,6 +285,25 @@ def samples_over_modes(samples, name_or_centres, std=None, ax=None, title=None):
     return fig
 
 
+def mode_timeline(counts, steps, ax=None, title=None, label="share of samples"):
+    """Which modes the generator visits over time: a heatmap, modes down, training steps across.
+
+    counts: (T, K) samples per mode at each of T measurements (see
+    ganlab.collapse.coverage_over_time). Each column is shown as shares of its samples.
+    """
+    c = torch.as_tensor(counts, dtype=torch.float32)
+    shares = (c / c.sum(1, keepdim=True).clamp(min=1)).T.numpy()          # (K, T)
+    fig, ax = _new(ax, (8, 3.5))
+    im = ax.imshow(shares, aspect="auto", cmap="magma", interpolation="nearest",
+                   extent=(-0.5, len(steps) - 0.5, c.shape[1] - 0.5, -0.5))
+    ticks = np.linspace(0, len(steps) - 1, min(8, len(steps))).round().astype(int)
+    ax.set_xticks(ticks, [str(steps[i]) for i in ticks])
+    ax.set_xlabel("training step"), ax.set_ylabel("mode")
+    ax.figure.colorbar(im, ax=ax, label=label)
+    ax.set_title(title or "where the generated samples are, over training")
+    return fig
+
+
 def animate(frames, draw, interval=300, figsize=(4, 4)):
     """An HTML/JS animation (plays in JupyterLab and Colab): draw(ax, frame) per frame."""
     from IPython.display import HTML

@@ -16,8 +16,8 @@ from .training import GAN
 
 # notebook 03: every change measured there, on top of the published 64-256-256-784 recipe
 MLP_MNIST = dict(latent_dim=64, hidden=(256, 256), g_activation="leaky_relu", g_batch_norm=True,
-                 d_activation="leaky_relu", dropout=0.3, lr=3e-4, betas=(0.5, 0.999),
-                 batch_size=128, ema=0.999)
+                 d_activation="leaky_relu", dropout=0.0, spectral_norm=True, lr=3e-4, betas=(0.5, 0.999),
+                 batch_size=128, ema=0.999, loss="non-saturating")
 
 
 def mlp_mnist(seed=0, device=None, **changes):
@@ -29,8 +29,9 @@ def mlp_mnist(seed=0, device=None, **changes):
     torch.manual_seed(seed)
     g = models.mlp_generator(latent_dim=c["latent_dim"], hidden=c["hidden"], activation=c["g_activation"],
                              batch_norm=c["g_batch_norm"])
-    d = models.mlp_discriminator(hidden=c["hidden"], activation=c["d_activation"], dropout=c["dropout"])
-    return GAN(g, d, loss="non-saturating", lr=c["lr"], betas=c["betas"], ema=c["ema"],
+    d = models.mlp_discriminator(hidden=c["hidden"], activation=c["d_activation"], dropout=c["dropout"],
+                                 spectral_norm=c["spectral_norm"])
+    return GAN(g, d, loss=c["loss"], lr=c["lr"], betas=c["betas"], ema=c["ema"],
                batch_size=c["batch_size"], seed=seed, device=device)
 
 

@@ -67,6 +67,8 @@ class GAN:
     clip_value, penalty_weight: override the loss's weight clipping / gradient penalty
     seed:           seeds the trainer's noise and batch draws (None: from torch's global RNG)
     batch_size:     fit()'s batch size unless fit is given one
+    unroll:         G learns against D as it will be after this many more updates
+                    (unrolled GAN, Metz et al. 2017; see _lookahead_weights)
     ema:            keep an exponential moving average of G's weights with this decay
                     (e.g. 0.999) and sample from it: it smooths out the step-to-step
                     wobble of the adversarial game (Yazici et al., 2019)
@@ -75,7 +77,7 @@ class GAN:
     def __init__(self, generator, discriminator, loss="non-saturating", latent_dim=None,
                  lr=2e-4, d_lr=None, g_lr=None, betas=(0.5, 0.999), optimizer="adam",
                  n_critic=1, clip_value=None, penalty_weight=None, device=None, seed=None, ema=None,
-                 batch_size=64):
+                 batch_size=64, unroll=0):
         if not isinstance(generator, nn.Module) or not isinstance(discriminator, nn.Module):
             raise TypeError("generator and discriminator must be torch.nn.Module objects")
         self.latent_dim = latent_dim if latent_dim is not None else getattr(generator, "latent_dim", None)
@@ -97,13 +99,16 @@ class GAN:
             raise ValueError(f"ema is a decay between 0 and 1 (typically 0.999), got {ema}")
         self.ema = ema
         self.batch_size = int(batch_size)
+        if int(unroll) < 0:
+            raise ValueError(f"unroll is a number of look-ahead steps, 0 or more; got {unroll}")
+        self.unroll = int(unroll)
         self.ema_generator = None
         if ema is not None:
             self.ema_generator = copy.deepcopy(self.generator).requires_grad_(False)
         self.config = dict(loss=self.loss.name, latent_dim=self.latent_dim, lr=lr, d_lr=d_lr,
                            g_lr=g_lr, betas=tuple(betas), optimizer=optimizer, n_critic=self.n_critic,
                            clip_value=self.loss.clip_value, penalty_weight=self.loss.penalty_weight, ema=ema,
-                           batch_size=self.batch_size)
+                           batch_size=self.batch_size, unroll=self.unroll)
         self.d_optimizer = _optimizer(optimizer, self.discriminator.parameters(), d_lr or lr, tuple(betas), self.device)
         self.g_optimizer = _optimizer(optimizer, self.generator.parameters(), g_lr or lr, tuple(betas), self.device)
         # D judges real and fake batches in one pass (one matmul per layer instead of two)
@@ -145,13 +150,19 @@ class GAN:
         finally:
             net.train(was_training)
 
-    def score(self, x):
-        """The discriminator's raw scores for samples x, as (B', 1); packs x when D is packed."""
+    def score(self, x, weights=None):
+        """The discriminator's raw scores for samples x, as (B', 1); packs x when D is packed.
+
+        weights: a {name: tensor} dict to use instead of D's own (for look-ahead steps).
+        """
         if self.pack > 1:
             if x.shape[0] % self.pack:
                 raise ValueError(f"batch of {x.shape[0]} is not a multiple of the discriminator's pack={self.pack}")
             x = x.reshape(x.shape[0] // self.pack, self.pack * x.shape[1], *x.shape[2:])
-        s = self.discriminator(x)
+        if weights is None:
+            s = self.discriminator(x)
+        else:
+            s = torch.func.functional_call(self.discriminator, weights, (x,))
         return s.reshape(-1, 1)
 
     # ------------------------------------------------------------ training
@@ -217,11 +228,47 @@ class GAN:
         """Generated samples in training mode, with gradients (used by the loop)."""
         return self.generator(self.noise(n))
 
-    def _g_update(self, fake):
+    def _lookahead_weights(self, real_batches, batch_size):
+        """D's weights after `unroll` more updates, as differentiable functions of G's weights.
+
+        Unrolled GAN (Metz et al. 2017): G minimises its loss against this future D, so
+        a move that D would punish a few steps later (piling onto one mode) stops paying.
+        Each look-ahead update uses fresh batches and keeps the graph (create_graph=True),
+        so G's gradient flows through D's learning. Labelled simplification: the look-ahead
+        steps use Adam's (or RMSprop's) current per-weight step sizes, held fixed, and no
+        momentum; the paper differentiates through the whole optimizer. D's real weights
+        do not change here.
+        """
+        names, weights = zip(*self.discriminator.named_parameters())
+        weights = list(weights)
+        group = self.d_optimizer.param_groups[0]
+        scale = []
+        for w in weights:                     # Adam: lr / (sqrt(v_hat) + eps); SGD: lr
+            state = self.d_optimizer.state.get(w, {})
+            if "exp_avg_sq" in state:
+                v_hat = state["exp_avg_sq"] / (1 - group["betas"][1] ** float(state["step"]))
+                scale.append(group["lr"] / (v_hat.sqrt() + group["eps"]))
+            elif "square_avg" in state:
+                scale.append(group["lr"] / (state["square_avg"].sqrt() + group["eps"]))
+            else:
+                scale.append(group["lr"])
+        for _ in range(self.unroll):
+            now = dict(zip(names, weights))
+            real, fake = real_batches(), self.sample_train(batch_size)
+            d_loss = self.loss.d_loss(self.score(real, now), self.score(fake, now))[0]
+            grads = torch.autograd.grad(d_loss, weights, create_graph=True)
+            weights = [w - k * g for w, k, g in zip(weights, scale, grads)]
+        return dict(zip(names, weights))
+
+    def _g_update(self, fake, real_batches=None):
         """One generator update through D's scores of `fake` (made by G, with gradients)."""
-        self.discriminator.requires_grad_(False)       # no gradients for D's weights here
+        weights = None
+        if self.unroll:
+            weights = self._lookahead_weights(real_batches, fake.shape[0])
+        else:
+            self.discriminator.requires_grad_(False)       # no gradients for D's weights here
         try:
-            g_loss = self.loss.g_loss(self.score(fake))
+            g_loss = self.loss.g_loss(self.score(fake, weights))
             value = g_loss.item()
             if not math.isfinite(value):
                 self._fail("generator loss", value)
@@ -268,7 +315,7 @@ class GAN:
                         critic_fake = self.sample_train(batch_size)
                     d_loss, d_real, d_fake = self._d_update(real_batches(), critic_fake)
         if update in ("both", "g"):
-            g_loss = self._g_update(fake if fake is not None else self.sample_train(batch_size))
+            g_loss = self._g_update(fake if fake is not None else self.sample_train(batch_size), real_batches)
         if update == "g":  # still report how D sees things, without updating it
             with torch.no_grad():
                 real, fake = real_batches(), self.sample_train(batch_size)

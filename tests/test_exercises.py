@@ -32,6 +32,8 @@ def right_answers():
         "04.2": 100 * 64 * 7 * 7,
         "05.1": 0.5,
         "05.2": penalty,
+        "06.1": (5, 1.0),
+        "06.2": "ca",
     }
 
 
@@ -39,6 +41,7 @@ WRONG = {
     "01.1": "circle", "01.2": 0.5, "01.3": 0.0, "02.1": lambda u: u, "02.2": lambda x, y, s: torch.tensor(0.0),
     "03.1": lambda s: F.logsigmoid(s).mean(), "03.2": 10,
     "04.1": lambda h, k, s, p: h * s, "04.2": 100 * 64 * 4 * 4,
+    "06.1": (25, 0.2), "06.2": "bd",
     "05.1": 1.0, "05.2": lambda c, x: (torch.autograd.grad(c(x).sum(), x)[0].norm(dim=1) - 1).mean(),
 }
 

@@ -253,3 +253,44 @@ def test_step_by_hand_matches_the_trainer():
     assert torch.allclose(weights(gan.discriminator), weights(d_ref), atol=1e-6)
     assert torch.allclose(weights(gan.generator), weights(g_ref), atol=1e-6)
     assert gan.history["d_loss"][0] == pytest.approx(d_loss.item(), abs=1e-6)
+
+
+def test_unrolled_generator_gradient_matches_finite_differences():
+    """unroll=1: G descends F(θ) = loss_G(D_{w'}(G_θ(z))), w' = w − lr ∇_w loss_D(real, G_θ(z)).
+
+    F is written out by hand for a linear G and a linear D (no autograd) and differentiated
+    by central differences; the trainer's G step must have followed that gradient.
+    """
+    torch.manual_seed(0)
+    g, d = torch.nn.Linear(1, 1).double(), torch.nn.Linear(1, 1).double()
+    with torch.no_grad():
+        g.weight.fill_(0.7), g.bias.fill_(-0.2), d.weight.fill_(1.3), d.bias.fill_(0.1)
+    gan = GAN(g, d, loss="non-saturating", latent_dim=1, optimizer="sgd", d_lr=0.5, g_lr=0.1, unroll=1)
+    z = torch.tensor([[0.3], [-1.2], [0.8], [2.0]], dtype=torch.float64)
+    real = torch.tensor([[1.0], [1.5], [0.5], [2.5]], dtype=torch.float64)
+    gan.noise = lambda n, seed=None: z                      # the same codes every time
+    sp, sig = torch.nn.functional.softplus, torch.sigmoid
+
+    def F(a, b, w=1.3, c=0.1, lr=0.5):
+        f = a * z + b
+        sr, sf = w * real + c, w * f + c
+        dw = (-sig(-sr) * real).mean() + (sig(sf) * f).mean()     # ∂ loss_D / ∂ w
+        dc = (-sig(-sr)).mean() + sig(sf).mean()                   # ∂ loss_D / ∂ c
+        w2, c2 = w - lr * dw, c - lr * dc
+        return sp(-(w2 * f + c2)).mean().item()
+
+    eps = 1e-6
+    want = [(F(0.7 + eps, -0.2) - F(0.7 - eps, -0.2)) / (2 * eps),
+            (F(0.7, -0.2 + eps) - F(0.7, -0.2 - eps)) / (2 * eps)]
+    gan._g_update(g(z), lambda: real)
+    got = [(0.7 - g.weight.item()) / 0.1, (-0.2 - g.bias.item()) / 0.1]
+    assert got == pytest.approx(want, rel=1e-5)
+    assert d.weight.item() == 1.3 and d.bias.item() == 0.1       # D itself did not move
+
+
+def test_unrolled_training_runs_and_rejects_negative_unroll():
+    gan = tiny_gan(unroll=3)
+    gan.fit(ganlab.data.toy("ring8", 500, seed=0), steps=5, batch_size=32, progress=False)
+    assert gan.step == 5 and all(torch.isfinite(p).all() for p in gan.generator.parameters())
+    with pytest.raises(ValueError, match="unroll"):
+        tiny_gan(unroll=-1)

@@ -1,0 +1,46 @@
+import pytest
+import torch
+
+import ganlab
+from ganlab import collapse, plots, recipes
+
+
+def test_compare_averages_over_seeds_and_picks_the_best():
+    rows = collapse.compare({"a": dict(loss="non-saturating"), "b": dict(loss="minimax", pack=2)},
+                            target="ring8", seeds=2, steps=5, workers=1, progress=False)
+    assert list(rows) == ["a", "b"]
+    for r in rows.values():
+        assert len(r["covered"]) == 2 and r["mean_covered"] == sum(r["covered"]) / 2
+        assert r["mean_high_quality"] == pytest.approx(sum(r["high_quality"]) / 2)
+        assert r["samples"].shape == (2500, 2) and r["n_modes"] == 8
+    text = collapse.table(rows)
+    assert text.count("\n") == 3 and "/ 8" in text
+    # the same runs in two worker processes give the same table layout and per-seed lists
+    parallel = collapse.compare({"a": dict(loss="non-saturating")}, target="ring8", seeds=2, steps=5,
+                                workers=2, progress=False)
+    assert len(parallel["a"]["covered"]) == 2 and parallel["a"]["samples"].shape == (2500, 2)
+
+
+def test_best_prefers_coverage_then_quality():
+    def row(c, q):
+        return dict(mean_covered=c, mean_high_quality=q)
+    rows = {"many modes, poor": row(25, 0.2), "few modes, sharp": row(10, 0.99), "many, sharp": row(25, 0.9)}
+    assert collapse.best(rows) == "many, sharp"
+
+
+def test_coverage_over_time_records_each_measurement():
+    gan = recipes.toy_gan(seed=0, batch_size=32)
+    t = collapse.coverage_over_time(gan, ganlab.data.toy("ring8", 500, seed=0), "ring8", steps=12, every=4,
+                                    n_samples=100, progress=False)
+    assert t["step"] == [4, 8, 12] and t["counts"].shape == t["nearest"].shape == (3, 8) and len(t["samples"]) == 3
+    assert t["nearest"].sum(1).tolist() == [100, 100, 100] and (t["nearest"] >= t["counts"]).all()
+    assert all(int(c.sum()) == round(q * 100) for c, q in zip(t["counts"], t["high_quality"]))
+
+
+def test_mode_timeline_shows_shares_per_column():
+    counts = torch.tensor([[10, 0, 0], [5, 5, 0], [0, 0, 0]])
+    fig = plots.mode_timeline(counts, [100, 200, 300])
+    shown = fig.axes[0].images[0].get_array()
+    assert shown.shape == (3, 3)                        # modes down, time across
+    assert shown[:, 0].tolist() == [1.0, 0.0, 0.0] and shown[:, 1].tolist() == [0.5, 0.5, 0.0]
+    assert shown[:, 2].tolist() == [0.0, 0.0, 0.0]      # no high-quality samples at all
