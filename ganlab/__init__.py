@@ -8,6 +8,11 @@ idea and can be read in one sitting:
     models      MLP and DCGAN generators / discriminators, DCGAN init
     losses      every GAN loss in one registry, by name
     training    GAN: the one training loop every notebook uses
+    checkpoints saving and loading a GAN (plain data, weights_only=True)
+    recipes     the tuned GANs of the series, train-or-load
+    critics     the Wasserstein view: 1D distances, clipped and penalised critics
+    collapse    mode collapse measured: variants x seeds, one table
+    moment_matching  a generator trained with MMD alone (notebook 02)
     metrics     mode coverage, MMD, 2D divergences, nearest neighbours
     classifier  a small MNIST classifier and the scores built on it (FID, IS)
     plots       image grids, training curves, 2D views, animations
@@ -25,7 +30,8 @@ Quick start::
                      loss="non-saturating")
     history = gan.fit(data, steps=2000)
 """
-from . import runtime, data, models, losses, training, moment_matching, metrics, classifier, recipes, collapse, exercises  # noqa: F401
+from . import runtime, data, models, losses, checkpoints, training, moment_matching, metrics, classifier  # noqa: F401
+from . import critics, recipes, collapse, exercises  # noqa: F401
 from .runtime import device, seed, quick, budget  # noqa: F401
 from .training import GAN  # noqa: F401
 

@@ -16,28 +16,22 @@ discriminator (PacGAN: D judges `pack` samples at once, set on the model).
 """
 import copy
 import math
-import os
 import time
-from pathlib import Path
 
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from . import checkpoints as _checkpoints
 from . import losses as _losses
-from . import models as _models
+from .checkpoints import CheckpointError  # noqa: F401  (raised by GAN.load)
 from .runtime import resolve_device
 
 HISTORY_KEYS = ("step", "d_loss", "g_loss", "d_real", "d_fake", "time")
-_FORMAT = "ganlab-gan/1"
 
 
 class TrainingDiverged(FloatingPointError):
     """A loss became NaN or infinite; the models keep their last good weights."""
-
-
-class CheckpointError(ValueError):
-    """A checkpoint file could not be read as a ganlab GAN."""
 
 
 def _optimizer(name, params, lr, betas, device):
@@ -69,6 +63,9 @@ class GAN:
     batch_size:     fit()'s batch size unless fit is given one
     unroll:         G learns against D as it will be after this many more updates
                     (unrolled GAN, Metz et al. 2017; see _lookahead_weights)
+    augment:        shift every image D sees, real and generated, by up to this many
+                    pixels (differentiable augmentation, Zhao et al. 2020): on a small
+                    data set it keeps D from memorising the training images
     ema:            keep an exponential moving average of G's weights with this decay
                     (e.g. 0.999) and sample from it: it smooths out the step-to-step
                     wobble of the adversarial game (Yazici et al., 2019)
@@ -77,7 +74,7 @@ class GAN:
     def __init__(self, generator, discriminator, loss="non-saturating", latent_dim=None,
                  lr=2e-4, d_lr=None, g_lr=None, betas=(0.5, 0.999), optimizer="adam",
                  n_critic=1, clip_value=None, penalty_weight=None, device=None, seed=None, ema=None,
-                 batch_size=64, unroll=0):
+                 batch_size=64, unroll=0, augment=0):
         if not isinstance(generator, nn.Module) or not isinstance(discriminator, nn.Module):
             raise TypeError("generator and discriminator must be torch.nn.Module objects")
         self.latent_dim = latent_dim if latent_dim is not None else getattr(generator, "latent_dim", None)
@@ -102,13 +99,14 @@ class GAN:
         if int(unroll) < 0:
             raise ValueError(f"unroll is a number of look-ahead steps, 0 or more; got {unroll}")
         self.unroll = int(unroll)
+        self.augment = int(augment)
         self.ema_generator = None
         if ema is not None:
             self.ema_generator = copy.deepcopy(self.generator).requires_grad_(False)
         self.config = dict(loss=self.loss.name, latent_dim=self.latent_dim, lr=lr, d_lr=d_lr,
                            g_lr=g_lr, betas=tuple(betas), optimizer=optimizer, n_critic=self.n_critic,
                            clip_value=self.loss.clip_value, penalty_weight=self.loss.penalty_weight, ema=ema,
-                           batch_size=self.batch_size, unroll=self.unroll)
+                           batch_size=self.batch_size, unroll=self.unroll, augment=self.augment)
         self.d_optimizer = _optimizer(optimizer, self.discriminator.parameters(), d_lr or lr, tuple(betas), self.device)
         self.g_optimizer = _optimizer(optimizer, self.generator.parameters(), g_lr or lr, tuple(betas), self.device)
         # D judges real and fake batches in one pass (one matmul per layer instead of two)
@@ -198,8 +196,13 @@ class GAN:
             f"clipping or gradient penalty, data not scaled to the generator's output range "
             f"(ganlab.data.mnist gives [-1, 1] for a tanh generator), or log(0) in a hand-written loss.")
 
+    def _seen_by_d(self, x):
+        """What D is shown during training: x, randomly shifted when augment is on."""
+        return random_shift(x, self.augment, self.rng) if self.augment else x
+
     def _d_update(self, real, fake):
         """One discriminator (critic) update on a real and a (detached) fake batch."""
+        real, fake = self._seen_by_d(real), self._seen_by_d(fake)
         if self.joint_d_pass:
             scores = self.score(torch.cat([real, fake]))
             real_scores, fake_scores = scores.split(scores.shape[0] // 2)
@@ -254,7 +257,7 @@ class GAN:
                 scale.append(group["lr"])
         for _ in range(self.unroll):
             now = dict(zip(names, weights))
-            real, fake = real_batches(), self.sample_train(batch_size)
+            real, fake = self._seen_by_d(real_batches()), self._seen_by_d(self.sample_train(batch_size))
             d_loss = self.loss.d_loss(self.score(real, now), self.score(fake, now))[0]
             grads = torch.autograd.grad(d_loss, weights, create_graph=True)
             weights = [w - k * g for w, k, g in zip(weights, scale, grads)]
@@ -268,7 +271,7 @@ class GAN:
         else:
             self.discriminator.requires_grad_(False)       # no gradients for D's weights here
         try:
-            g_loss = self.loss.g_loss(self.score(fake, weights))
+            g_loss = self.loss.g_loss(self.score(self._seen_by_d(fake), weights))
             value = g_loss.item()
             if not math.isfinite(value):
                 self._fail("generator loss", value)
@@ -355,8 +358,9 @@ class GAN:
         progress:  show a tqdm progress bar
         max_seconds: also stop once this much training time has passed in this call
                    (for "same time budget" comparisons; steps is then an upper bound)
-        lr_decay:  lower both learning rates linearly to 0 over this call's steps (the
-                   usual way to let a GAN settle at the end); restored when fit returns
+        lr_decay:  lower both learning rates linearly to 0 over this call (the usual way
+                   to let a GAN settle at the end): over its steps, or over max_seconds
+                   when the time runs out first; restored when fit returns
         A kernel interrupt (Ctrl-C, the stop button) ends training cleanly: the
         models and history are kept and fit can be called again to continue.
         """
@@ -375,17 +379,22 @@ class GAN:
         stop_at = self.step + steps
         bar = tqdm(total=steps, desc=f"{self.loss.name} GAN", disable=not progress, leave=True)
         refresh = max(1, steps // 100)
-        deadline = None if max_seconds is None else time.perf_counter() + max_seconds
+        started = time.perf_counter()
+        deadline = None if max_seconds is None else started + max_seconds
         called_at, first = self.step, self.step
         groups = self.d_optimizer.param_groups + self.g_optimizer.param_groups
         base_lrs = [g["lr"] for g in groups]
         try:
             while self.step < stop_at:
-                if deadline is not None and time.perf_counter() > deadline:
+                now = time.perf_counter()
+                if deadline is not None and now > deadline:
                     break
                 if lr_decay:
+                    done = (self.step - first) / steps
+                    if deadline is not None:
+                        done = max(done, (now - started) / max_seconds)
                     for g, lr in zip(groups, base_lrs):
-                        g["lr"] = lr * (1 - (self.step - first) / steps)
+                        g["lr"] = lr * (1 - min(done, 1.0))
                 record = self.train_step(draw, batch_size, n_critic)
                 bar.update(1)
                 if record["step"] % refresh == 0:
@@ -404,32 +413,15 @@ class GAN:
                 g["lr"] = lr
         return self.history
 
-    # ------------------------------------------------------------ saving
+    # ------------------------------------------------------------ saving (see ganlab.checkpoints)
 
     def state(self):
         """Everything needed to resume exactly, as plain tensors and numbers."""
-        state = dict(format=_FORMAT, config=self.config, step=self.step, elapsed=self.elapsed,
-                     history=self.history, extras=self.extras,
-                     generator=self.generator.state_dict(),
-                     discriminator=self.discriminator.state_dict(),
-                     g_optimizer=self.g_optimizer.state_dict(),
-                     d_optimizer=self.d_optimizer.state_dict(),
-                     rng=self.rng.get_state(), torch_rng=torch.get_rng_state(),
-                     ema_generator=self.ema_generator.state_dict() if self.ema_generator is not None else None,
-                     generator_spec=_spec(self.generator),
-                     discriminator_spec=_spec(self.discriminator))
-        if torch.cuda.is_available():
-            state["cuda_rng"] = torch.cuda.get_rng_state_all()
-        return state
+        return _checkpoints.state(self)
 
     def save(self, path):
         """Save to `path` (written to a temporary file first, so a crash never leaves half a file)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        torch.save(self.state(), tmp)
-        os.replace(tmp, path)
-        return path
+        return _checkpoints.save(self, path)
 
     @classmethod
     def load(cls, path, generator=None, discriminator=None, device=None):
@@ -439,56 +431,26 @@ class GAN:
         nn.Module classes, pass fresh instances as generator= and discriminator=.
         The file is read with weights_only=True, so it cannot run code.
         """
-        path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(f"no checkpoint at {path}")
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as err:
-            raise CheckpointError(
-                f"{path} is not a readable checkpoint ({type(err).__name__}: {str(err)[:200]}). "
-                f"It may be truncated or corrupt: delete it and train again, or download it again.") from None
-        if not isinstance(state, dict) or state.get("format") != _FORMAT:
-            raise CheckpointError(f"{path} is not a ganlab GAN checkpoint (saved by GAN.save)")
-        generator = generator if generator is not None else _rebuild(state["generator_spec"], "generator", path)
-        discriminator = discriminator if discriminator is not None else _rebuild(
-            state["discriminator_spec"], "discriminator", path)
-        cfg = dict(state["config"])
-        gan = cls(generator, discriminator, device=device, **cfg)
-        try:
-            gan.generator.load_state_dict(state["generator"])
-            gan.discriminator.load_state_dict(state["discriminator"])
-            if gan.ema_generator is not None:
-                gan.ema_generator.load_state_dict(state["ema_generator"])
-        except RuntimeError as err:
-            raise CheckpointError(f"{path} does not match the models given: {str(err)[:300]}") from None
-        gan.g_optimizer.load_state_dict(state["g_optimizer"])
-        gan.d_optimizer.load_state_dict(state["d_optimizer"])
-        gan.step, gan.elapsed = state["step"], state["elapsed"]
-        gan.history = {k: list(v) for k, v in state["history"].items()}
-        gan.extras = dict(state.get("extras", {}))
-        gan.rng.set_state(state["rng"])
-        torch.set_rng_state(state["torch_rng"])
-        if "cuda_rng" in state and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state["cuda_rng"])
-        return gan
+        return _checkpoints.load(cls, path, generator, discriminator, device)
 
     def __repr__(self):
         return (f"GAN(loss={self.loss!r}, latent_dim={self.latent_dim}, n_critic={self.n_critic}, "
                 f"step={self.step}, device={self.device})")
 
 
-def _spec(module):
-    spec = getattr(module, "ganlab_spec", None)
-    if spec is None:
-        return None
-    name, kwargs = spec
-    return [name, {k: list(v) if isinstance(v, tuple) else v for k, v in kwargs.items()}]
+def random_shift(images, max_px, generator=None):
+    """Shift each image (B, C, H, W) by its own random offset of up to max_px pixels.
 
-
-def _rebuild(spec, which, path):
-    if spec is None:
-        raise ValueError(f"{path} holds a {which} that ganlab did not build: pass a fresh "
-                         f"instance as {which}=... to GAN.load")
-    name, kwargs = spec
-    return _models.rebuild((name, {k: tuple(v) if isinstance(v, list) else v for k, v in kwargs.items()}))
+    The border that comes in is filled with -1, the background of images in [-1, 1].
+    A gather from the padded images (its gradient is a scatter-add), so G learns
+    through it. Anything that is not an image batch is returned unchanged.
+    """
+    if images.dim() != 4 or max_px <= 0:
+        return images
+    b, c, h, w = images.shape
+    p, dev = max_px, images.device
+    padded = torch.nn.functional.pad(images, (p,) * 4, value=-1.0).flatten(2)      # (B, C, (H+2p)(W+2p))
+    dy, dx = torch.randint(0, 2 * p + 1, (2, b, 1), device=dev, generator=generator)
+    top_left = (torch.arange(h, device=dev)[:, None] * (w + 2 * p) + torch.arange(w, device=dev)).flatten()
+    index = (top_left + dy * (w + 2 * p) + dx).unsqueeze(1).expand(b, c, h * w)   # (B, C, H*W)
+    return padded.gather(2, index).view(b, c, h, w)

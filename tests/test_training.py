@@ -1,4 +1,5 @@
 import copy
+import types
 
 import pytest
 import torch
@@ -220,6 +221,19 @@ def test_lr_decay_is_linear_and_restored():
     assert gan.g_optimizer.param_groups[0]["lr"] == gan.d_optimizer.param_groups[0]["lr"] == 1e-3
 
 
+def test_lr_decay_follows_the_time_budget(monkeypatch):
+    """With max_seconds ending training before the steps do, the lr reaches 0 at the deadline."""
+    clock = iter(range(1000))                        # a fake clock: one second per reading
+    monkeypatch.setattr(ganlab.training, "time", types.SimpleNamespace(perf_counter=lambda: next(clock)))
+    gan, seen = tiny_gan(), []
+    gan.fit(ganlab.data.toy("ring8", 200), steps=10**6, every=1, batch_size=16, lr_decay=True,
+            max_seconds=9, progress=False, callback=lambda g: seen.append(g.g_optimizer.param_groups[0]["lr"]))
+    # fit reads the clock once per step and train_step twice: steps start at seconds 1, 4, 7 of 9
+    assert seen[:3] == pytest.approx([1e-3 * (1 - 1 / 9), 1e-3 * (1 - 4 / 9), 1e-3 * (1 - 7 / 9)])
+    assert gan.step == 3
+    assert gan.g_optimizer.param_groups[0]["lr"] == 1e-3
+
+
 def test_one_discriminator_pass_equals_two():
     """Without batch norm, D scores real and fake in one pass; the loss is the same number."""
     gan = tiny_gan()
@@ -294,3 +308,40 @@ def test_unrolled_training_runs_and_rejects_negative_unroll():
     assert gan.step == 5 and all(torch.isfinite(p).all() for p in gan.generator.parameters())
     with pytest.raises(ValueError, match="unroll"):
         tiny_gan(unroll=-1)
+
+
+def shifted_by_hand(image, dy, dx, fill=-1.0):
+    """image (C, H, W) moved down dy and right dx pixels, the uncovered border filled."""
+    c, h, w = image.shape
+    out = torch.full_like(image, fill)
+    for i in range(h):
+        for j in range(w):
+            if 0 <= i - dy < h and 0 <= j - dx < w:
+                out[:, i, j] = image[:, i - dy, j - dx]
+    return out
+
+
+def test_random_shift_moves_each_image_within_range_and_passes_gradients():
+    from ganlab.training import random_shift
+
+    x = torch.randn(16, 2, 5, 5, requires_grad=True)
+    y = random_shift(x, 2, torch.Generator().manual_seed(0))
+    offsets = set()
+    for k in range(16):
+        matches = [(dy, dx) for dy in range(-2, 3) for dx in range(-2, 3)
+                   if torch.equal(y[k], shifted_by_hand(x[k].detach(), dy, dx))]
+        assert len(matches) == 1, k
+        offsets.add(matches[0])
+    assert len(offsets) > 3                              # each image gets its own offset
+    y.sum().backward()
+    assert set(x.grad.unique().tolist()) <= {0.0, 1.0}   # a pixel is either kept once or shifted out
+    flat = torch.randn(4, 3)
+    assert random_shift(flat, 2) is flat                 # not images: unchanged
+
+
+def test_augment_is_a_saved_setting_and_trains(tmp_path):
+    g = models.mlp_generator(latent_dim=4, hidden=(16,), out_shape=(1, 6, 6))
+    d = models.mlp_discriminator(in_shape=(1, 6, 6), hidden=(16,))
+    gan = GAN(g, d, augment=1, seed=0)
+    gan.fit(torch.rand(64, 1, 6, 6) * 2 - 1, steps=3, batch_size=8, progress=False)
+    assert GAN.load(gan.save(tmp_path / "aug.pt")).augment == 1
