@@ -8,10 +8,8 @@
 
 Both are tiny on purpose: the point is what each one models, not how.
 """
-import math
 
 import matplotlib.pyplot as plt
-import numpy as np
 import torch
 
 # two clusters of made-up, standardised features ("size", "speed")

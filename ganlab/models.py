@@ -151,40 +151,44 @@ def dcgan_generator(latent_dim=100, width=64, image_size=28, channels=1, init=Tr
                 image_size=image_size, channels=channels, init=init)
 
 
-def dcgan_discriminator(width=64, image_size=28, channels=1, batch_norm=True, init=True):
+def dcgan_discriminator(width=64, image_size=28, channels=1, batch_norm=True, init=True, spectral_norm=False):
     """DCGAN discriminator: strided convolutions, LeakyReLU(0.2), one raw score.
 
     28x28:  (c, 28, 28) -> (w, 14, 14) -> (2w, 7, 7) -> (1, 1, 1) -> (B, 1)
     batch_norm=False gives a critic fit for WGAN-GP (the penalty is per sample,
     which batch norm would mix across the batch).
+    spectral_norm: divide each convolution's weights by their largest singular value
+    (SN-GAN, Miyato et al. 2018); usually with batch_norm=False.
     """
     _check_image_size(image_size)
     w = width
+    sn = nn.utils.parametrizations.spectral_norm if spectral_norm else (lambda layer: layer)
 
     def down(cin, cout, norm=True):  # halves height and width
-        block = [nn.Conv2d(cin, cout, 4, 2, 1, bias=not (norm and batch_norm))]
+        block = [sn(nn.Conv2d(cin, cout, 4, 2, 1, bias=not (norm and batch_norm)))]
         if norm and batch_norm:
             block.append(nn.BatchNorm2d(cout))
         return block + [nn.LeakyReLU(0.2, True)]
 
     if image_size == 28:
         layers = down(channels, w, norm=False) + down(w, 2 * w)       # (2w, 7, 7)
-        layers += [nn.Conv2d(2 * w, 1, 7, 1, 0)]                       # (1, 1, 1)
+        layers += [sn(nn.Conv2d(2 * w, 1, 7, 1, 0))]                   # (1, 1, 1)
     else:
         layers = down(channels, w, norm=False) + down(w, 2 * w) + down(2 * w, 4 * w) + down(4 * w, 8 * w)
-        layers += [nn.Conv2d(8 * w, 1, 4, 1, 0)]                       # (1, 1, 1)
+        layers += [sn(nn.Conv2d(8 * w, 1, 4, 1, 0))]                   # (1, 1, 1)
     net = nn.Sequential(*layers, nn.Flatten())
     if init:
         net.apply(dcgan_init)
     net.pack = 1
     return _tag(net, "dcgan_discriminator", width=width, image_size=image_size,
-                channels=channels, batch_norm=batch_norm, init=init)
+                channels=channels, batch_norm=batch_norm, init=init, spectral_norm=spectral_norm)
 
 
 def dcgan_init(module):
     """DCGAN's init: conv weights ~ N(0, 0.02); batch-norm scale ~ N(1, 0.02), shift 0."""
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
-        nn.init.normal_(module.weight, 0.0, 0.02)
+        parametrized = nn.utils.parametrize.is_parametrized(module, "weight")     # spectral norm
+        nn.init.normal_(module.parametrizations.weight.original if parametrized else module.weight, 0.0, 0.02)
         if module.bias is not None:
             nn.init.zeros_(module.bias)
     elif isinstance(module, nn.BatchNorm2d):

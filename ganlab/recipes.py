@@ -17,7 +17,7 @@ from .training import GAN
 # notebook 03: every change measured there, on top of the published 64-256-256-784 recipe
 MLP_MNIST = dict(latent_dim=64, hidden=(256, 256), g_activation="leaky_relu", g_batch_norm=True,
                  d_activation="leaky_relu", dropout=0.0, spectral_norm=True, lr=3e-4, betas=(0.5, 0.999),
-                 batch_size=128, ema=0.999, loss="non-saturating")
+                 batch_size=128, ema=0.999, augment=2, loss="non-saturating")
 
 
 def mlp_mnist(seed=0, device=None, **changes):
@@ -31,17 +31,21 @@ def mlp_mnist(seed=0, device=None, **changes):
                              batch_norm=c["g_batch_norm"])
     d = models.mlp_discriminator(hidden=c["hidden"], activation=c["d_activation"], dropout=c["dropout"],
                                  spectral_norm=c["spectral_norm"])
-    return GAN(g, d, loss=c["loss"], lr=c["lr"], betas=c["betas"], ema=c["ema"],
+    return GAN(g, d, loss=c["loss"], lr=c["lr"], betas=c["betas"], ema=c["ema"], augment=c["augment"],
                batch_size=c["batch_size"], seed=seed, device=device)
 
 
-def dcgan_mnist(width=16, latent_dim=100, seed=0, device=None, batch_size=64, ema=None):
-    """Notebook 04's DCGAN: z of 100, transposed convolutions, N(0, 0.02) init, Adam(2e-4, β1 0.5)."""
+def dcgan_mnist(width=16, d_width=None, latent_dim=100, seed=0, device=None, batch_size=64, ema=None,
+                augment=0):
+    """Notebook 04's DCGAN: z of 100, transposed convolutions, N(0, 0.02) init, Adam(2e-4, β1 0.5).
+
+    width sets the generator's channels and, unless d_width is given, the discriminator's.
+    """
     torch.manual_seed(seed)
     g = models.dcgan_generator(latent_dim=latent_dim, width=width)
-    d = models.dcgan_discriminator(width=width)
+    d = models.dcgan_discriminator(width=d_width or width)
     return GAN(g, d, loss="non-saturating", lr=2e-4, betas=(0.5, 0.999), batch_size=batch_size,
-               ema=ema, seed=seed, device=device)
+               ema=ema, augment=augment, seed=seed, device=device)
 
 
 def train_or_load(name, build, data, steps, max_seconds=None, snapshots=8, n_fixed=32, fixed_seed=123,

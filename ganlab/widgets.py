@@ -15,12 +15,10 @@ import math
 import time
 
 import ipywidgets as W
-import numpy as np
 import torch
 from matplotlib.figure import Figure
 
 from . import data as _data
-from . import losses as _losses
 from . import metrics as _metrics
 from . import models as _models
 from . import plots as _plots

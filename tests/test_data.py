@@ -1,5 +1,4 @@
 import gzip
-import math
 import shutil
 
 import pytest

@@ -84,3 +84,16 @@ def test_layer_shapes_lists_every_layer():
     shapes = models.layer_shapes(g, torch.randn(2, 100))
     assert shapes[0] == ("Unflatten", (100, 1, 1)) and shapes[-1] == ("Tanh", (1, 28, 28))
     assert len(shapes) == len(g)
+
+
+def test_dcgan_discriminator_with_spectral_norm():
+    torch.manual_seed(0)
+    d = models.dcgan_discriminator(width=4, batch_norm=False, spectral_norm=True)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in d.modules())
+    for _ in range(30):                                   # power iterations run in training mode
+        d(torch.randn(8, 1, 28, 28))
+    conv = d[0]
+    # a conv's spectral norm as SN-GAN defines it: of the weight reshaped to (out, in * k * k)
+    assert torch.linalg.matrix_norm(conv.weight.flatten(1), ord=2).item() == pytest.approx(1.0, abs=0.05)
+    again = models.rebuild(d.ganlab_spec)
+    assert again.ganlab_spec[1]["spectral_norm"] is True

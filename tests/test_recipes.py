@@ -3,7 +3,6 @@ import torch
 
 import ganlab
 from ganlab import recipes
-from ganlab.training import GAN
 
 
 def test_recipes_build_what_they_say():
