@@ -35,17 +35,13 @@ def mlp_mnist(seed=0, device=None, **changes):
                batch_size=c["batch_size"], seed=seed, device=device)
 
 
-def dcgan_mnist(width=16, d_width=None, latent_dim=100, seed=0, device=None, batch_size=64, ema=None,
-                augment=0):
-    """Notebook 04's DCGAN: z of 100, transposed convolutions, N(0, 0.02) init, Adam(2e-4, β1 0.5).
-
-    width sets the generator's channels and, unless d_width is given, the discriminator's.
-    """
+def dcgan_mnist(width=16, latent_dim=100, seed=0, device=None, batch_size=64, ema=None):
+    """Notebook 04's DCGAN: z of 100, transposed convolutions, N(0, 0.02) init, Adam(2e-4, β1 0.5)."""
     torch.manual_seed(seed)
     g = models.dcgan_generator(latent_dim=latent_dim, width=width)
-    d = models.dcgan_discriminator(width=d_width or width)
+    d = models.dcgan_discriminator(width=width)
     return GAN(g, d, loss="non-saturating", lr=2e-4, betas=(0.5, 0.999), batch_size=batch_size,
-               ema=ema, augment=augment, seed=seed, device=device)
+               ema=ema, seed=seed, device=device)
 
 
 def train_or_load(name, build, data, steps, max_seconds=None, snapshots=8, n_fixed=32, fixed_seed=123,

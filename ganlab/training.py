@@ -30,6 +30,13 @@ from .runtime import resolve_device
 HISTORY_KEYS = ("step", "d_loss", "g_loss", "d_real", "d_fake", "time")
 
 
+def recent_means(history, n=1000):
+    """Each history number (d_loss, g_loss, d_real, d_fake) averaged over the last n steps."""
+    if not history["step"]:
+        raise ValueError("the history is empty: train first (gan.fit)")
+    return {k: sum(history[k][-n:]) / len(history[k][-n:]) for k in ("d_loss", "g_loss", "d_real", "d_fake")}
+
+
 class TrainingDiverged(FloatingPointError):
     """A loss became NaN or infinite; the models keep their last good weights."""
 

@@ -345,3 +345,14 @@ def test_augment_is_a_saved_setting_and_trains(tmp_path):
     gan = GAN(g, d, augment=1, seed=0)
     gan.fit(torch.rand(64, 1, 6, 6) * 2 - 1, steps=3, batch_size=8, progress=False)
     assert GAN.load(gan.save(tmp_path / "aug.pt")).augment == 1
+
+
+def test_recent_means_average_the_last_steps():
+    history = {k: [] for k in ("step", "d_loss", "g_loss", "d_real", "d_fake", "time")}
+    with pytest.raises(ValueError, match="empty"):
+        ganlab.training.recent_means(history)
+    for i in range(5):
+        for k in history:
+            history[k].append(float(i))
+    means = ganlab.training.recent_means(history, n=2)
+    assert means == {"d_loss": 3.5, "g_loss": 3.5, "d_real": 3.5, "d_fake": 3.5}
