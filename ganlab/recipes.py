@@ -15,9 +15,10 @@ from .runtime import checkpoint_path
 from .training import GAN
 
 # notebook 03: every change measured there, on top of the published 64-256-256-784 recipe
-MLP_MNIST = dict(latent_dim=64, hidden=(256, 256), g_activation="leaky_relu", g_batch_norm=True,
-                 d_activation="leaky_relu", dropout=0.0, spectral_norm=True, lr=3e-4, betas=(0.5, 0.999),
-                 batch_size=128, ema=0.999, augment=2, loss="non-saturating")
+# (published: G 64-256-256-784 and D 784-256-256-1; the final recipe gives G a third hidden layer)
+MLP_MNIST = dict(latent_dim=64, g_hidden=(256, 256, 256), d_hidden=(256, 256), g_activation="leaky_relu",
+                 g_batch_norm=True, d_activation="leaky_relu", dropout=0.0, spectral_norm=True, lr=3e-4,
+                 betas=(0.5, 0.999), batch_size=128, ema=0.999, augment=2, loss="non-saturating")
 
 
 def mlp_mnist(seed=0, device=None, **changes):
@@ -27,9 +28,9 @@ def mlp_mnist(seed=0, device=None, **changes):
         raise ValueError(f"unknown setting(s) {sorted(unknown)}; MLP_MNIST has {sorted(MLP_MNIST)}")
     c = dict(MLP_MNIST, **changes)
     torch.manual_seed(seed)
-    g = models.mlp_generator(latent_dim=c["latent_dim"], hidden=c["hidden"], activation=c["g_activation"],
+    g = models.mlp_generator(latent_dim=c["latent_dim"], hidden=c["g_hidden"], activation=c["g_activation"],
                              batch_norm=c["g_batch_norm"])
-    d = models.mlp_discriminator(hidden=c["hidden"], activation=c["d_activation"], dropout=c["dropout"],
+    d = models.mlp_discriminator(hidden=c["d_hidden"], activation=c["d_activation"], dropout=c["dropout"],
                                  spectral_norm=c["spectral_norm"])
     return GAN(g, d, loss=c["loss"], lr=c["lr"], betas=c["betas"], ema=c["ema"], augment=c["augment"],
                batch_size=c["batch_size"], seed=seed, device=device)

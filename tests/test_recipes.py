@@ -9,6 +9,11 @@ def test_recipes_build_what_they_say():
     mlp = recipes.mlp_mnist()
     assert mlp.batch_size == 128 and mlp.ema == 0.999 and mlp.latent_dim == 64
     assert mlp.g_optimizer.param_groups[0]["betas"] == (0.5, 0.999)
+    linear_widths = lambda net: [m.out_features for m in net.modules() if isinstance(m, torch.nn.Linear)]
+    assert linear_widths(mlp.generator) == [256, 256, 256, 784]          # G: three hidden layers
+    assert linear_widths(mlp.discriminator) == [256, 256, 1]             # D: two
+    published = recipes.mlp_mnist(g_hidden=(256, 256))
+    assert linear_widths(published.generator) == [256, 256, 784]
     dc = recipes.dcgan_mnist(width=8)
     assert dc.sample(2).shape == (2, 1, 28, 28) and dc.latent_dim == 100
     gp = recipes.wgan_mnist("wgan-gp", width=8)
