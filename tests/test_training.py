@@ -348,7 +348,7 @@ def test_augment_is_a_saved_setting_and_trains(tmp_path):
 
 
 def test_recent_means_average_the_last_steps():
-    history = {k: [] for k in ("step", "d_loss", "g_loss", "d_real", "d_fake", "time")}
+    history = {k: [] for k in ganlab.training.HISTORY_KEYS}
     with pytest.raises(ValueError, match="empty"):
         ganlab.training.recent_means(history)
     for i in range(5):
