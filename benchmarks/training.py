@@ -116,7 +116,7 @@ def time_ganlab(make, batch_size, seconds, device, data, warmup=20):
     gan.fit(data, steps=warmup, batch_size=batch_size, progress=False)
     _sync(device)
     start = time.perf_counter()
-    gan.fit(data, steps=10**9, max_seconds=seconds, batch_size=batch_size, progress=False)
+    gan.fit(data, seconds=seconds, batch_size=batch_size, progress=False)
     _sync(device)
     return (gan.step - warmup) * batch_size / (time.perf_counter() - start)
 

@@ -8,6 +8,7 @@ idea and can be read in one sitting:
     models      MLP and DCGAN generators / discriminators, DCGAN init
     losses      every GAN loss in one registry, by name
     training    GAN: the one training loop every notebook uses
+    unrolled    UnrolledGAN: G looks ahead at D's next updates (a subclass of GAN)
     checkpoints saving and loading a GAN (plain data, weights_only=True)
     recipes     the tuned GANs of the series, train-or-load
     critics     the Wasserstein view: 1D distances, clipped and penalised critics
@@ -28,9 +29,10 @@ Quick start::
     gan = ganlab.GAN(ganlab.models.mlp_generator(latent_dim=2, out_shape=(2,)),
                      ganlab.models.mlp_discriminator(in_shape=(2,)),
                      loss="non-saturating")
-    history = gan.fit(data, steps=2000)
+    history = gan.fit(data, steps=2000)          # or seconds=60
 """
-from . import runtime, data, models, losses, checkpoints, training, moment_matching, metrics, classifier  # noqa: F401
+from . import runtime, data, models, losses, checkpoints, training, unrolled, moment_matching, metrics  # noqa: F401
+from . import classifier  # noqa: F401
 from . import critics, recipes, collapse, exercises  # noqa: F401
 from .runtime import device, seed, quick, budget  # noqa: F401
 from .training import GAN  # noqa: F401

@@ -1,12 +1,18 @@
 """Saving and loading a GAN: everything needed to resume exactly, as plain data.
 
     gan.save("checkpoints/run.pt")          # = save(gan, path)
-    gan = GAN.load("checkpoints/run.pt")    # = load(GAN, path)
+    gan = GAN.load("checkpoints/run.pt")    # = load(path)
 
 A checkpoint holds tensors, numbers, strings, lists and dicts only, and is read
 with torch.load(..., weights_only=True): a checkpoint downloaded from anywhere
 cannot run code. Models built by ganlab.models are rebuilt from their recorded
 builder and arguments; other modules are passed in by the caller.
+
+Checkpoints move between devices: tensors are read onto the CPU and then moved
+to the device asked for. The trainer's noise generator cannot carry its state
+across kinds of device (a CUDA generator's state means nothing to a CPU one), so
+on another kind of device its stream restarts from a seed derived from the
+saved one, and loading says so. Loading never touches torch's global random state.
 """
 import os
 from pathlib import Path
@@ -15,7 +21,8 @@ import torch
 
 from . import models as _models
 
-FORMAT = "ganlab-gan/1"
+FORMAT = "ganlab-gan/2"
+_READABLE = ("ganlab-gan/1", FORMAT)
 
 
 class CheckpointError(ValueError):
@@ -24,19 +31,16 @@ class CheckpointError(ValueError):
 
 def state(gan):
     """Everything needed to resume `gan` exactly, as plain tensors and numbers."""
-    out = dict(format=FORMAT, config=gan.config, step=gan.step, elapsed=gan.elapsed,
-               history=gan.history, extras=gan.extras,
-               generator=gan.generator.state_dict(),
-               discriminator=gan.discriminator.state_dict(),
-               g_optimizer=gan.g_optimizer.state_dict(),
-               d_optimizer=gan.d_optimizer.state_dict(),
-               rng=gan.rng.get_state(), torch_rng=torch.get_rng_state(),
-               ema_generator=gan.ema_generator.state_dict() if gan.ema_generator is not None else None,
-               generator_spec=_spec(gan.generator),
-               discriminator_spec=_spec(gan.discriminator))
-    if torch.cuda.is_available():
-        out["cuda_rng"] = torch.cuda.get_rng_state_all()
-    return out
+    return dict(format=FORMAT, kind=type(gan).__name__, config=gan.config, step=gan.step, elapsed=gan.elapsed,
+                history=gan.history, extras=gan.extras, seed=gan.seed,
+                generator=gan.generator.state_dict(),
+                discriminator=gan.discriminator.state_dict(),
+                g_optimizer=gan.g_optimizer.state_dict(),
+                d_optimizer=gan.d_optimizer.state_dict(),
+                rng=gan.rng.get_state(), rng_device=gan.device.type, dropout_rng=gan.dropout_rng,
+                ema_generator=gan.ema_generator.state_dict() if gan.ema_generator is not None else None,
+                generator_spec=_spec(gan.generator),
+                discriminator_spec=_spec(gan.discriminator))
 
 
 def save(gan, path):
@@ -49,23 +53,45 @@ def save(gan, path):
     return path
 
 
-def load(cls, path, generator=None, discriminator=None, device=None):
-    """A `cls` (GAN) rebuilt from `path`: models, optimizers, step, history, extras, RNG states."""
+def read(path):
+    """The saved dict, read safely onto the CPU, or a CheckpointError that says what to do."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no checkpoint at {path}")
     try:
         saved = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:
+        # torch's own message would advise weights_only=False: never do that with a file from elsewhere
         raise CheckpointError(
-            f"{path} is not a readable checkpoint ({type(err).__name__}: {str(err)[:200]}). "
-            f"It may be truncated or corrupt: delete it and train again, or download it again.") from None
-    if not isinstance(saved, dict) or saved.get("format") != FORMAT:
+            f"{path} is not a readable checkpoint ({type(err).__name__}). It may be truncated or corrupt, "
+            f"or hold something other than plain tensors and numbers: delete it and train again, or "
+            f"download it again. (Do not load it with weights_only=False: a file that needs it can run code.)"
+        ) from None
+    if not isinstance(saved, dict) or saved.get("format") not in _READABLE:
         raise CheckpointError(f"{path} is not a ganlab GAN checkpoint (saved by GAN.save)")
-    generator = generator if generator is not None else _rebuild(saved["generator_spec"], "generator", path)
-    discriminator = discriminator if discriminator is not None else _rebuild(
-        saved["discriminator_spec"], "discriminator", path)
-    gan = cls(generator, discriminator, device=device, **dict(saved["config"]))
+    return saved
+
+
+def load(path, generator=None, discriminator=None, device=None):
+    """A GAN (or UnrolledGAN) rebuilt from `path`: models, optimizers, step, history, extras, random streams."""
+    from .training import GAN
+    from .unrolled import UnrolledGAN
+
+    saved = read(path)
+    config = dict(saved["config"])
+    unroll = config.pop("unroll", 0)                      # format 1 kept it in the config
+    kind = saved.get("kind", "UnrolledGAN" if unroll else "GAN")
+    if kind == "UnrolledGAN":
+        cls, config["unroll"] = UnrolledGAN, config.get("unroll", unroll)
+    elif kind == "GAN":
+        cls = GAN
+    else:
+        raise CheckpointError(f"{path} holds a {kind}, which this version of ganlab does not know")
+    with torch.random.fork_rng(devices=[]):           # rebuilding initialises weights: keep torch's stream
+        generator = generator if generator is not None else _rebuild(saved["generator_spec"], "generator", path)
+        discriminator = discriminator if discriminator is not None else _rebuild(
+            saved["discriminator_spec"], "discriminator", path)
+    gan = cls(generator, discriminator, device=device, seed=saved.get("seed", 0), **config)
     try:
         gan.generator.load_state_dict(saved["generator"])
         gan.discriminator.load_state_dict(saved["discriminator"])
@@ -78,11 +104,24 @@ def load(cls, path, generator=None, discriminator=None, device=None):
     gan.step, gan.elapsed = saved["step"], saved["elapsed"]
     gan.history = {k: list(v) for k, v in saved["history"].items()}
     gan.extras = dict(saved.get("extras", {}))
-    gan.rng.set_state(saved["rng"])
-    torch.set_rng_state(saved["torch_rng"])
-    if "cuda_rng" in saved and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(saved["cuda_rng"])
+    _restore_streams(gan, saved, path)
     return gan
+
+
+def _restore_streams(gan, saved, path):
+    """Put the trainer's random streams back; across kinds of device, restart the noise stream."""
+    if saved.get("rng_device", "cpu") == gan.device.type:
+        gan.rng.set_state(saved["rng"])
+    else:
+        gan.rng.manual_seed(gan.seed + gan.step)
+        print(f"{path}: trained on {saved.get('rng_device')}, loaded on {gan.device.type}; the noise stream "
+              f"restarts (from seed {gan.seed + gan.step}), so continued training is not bit-for-bit the same")
+    dropout = saved.get("dropout_rng")
+    if dropout is not None:
+        gan.dropout_rng = {"cpu": dropout["cpu"],
+                           "cuda": dropout.get("cuda") if gan.device.type == saved.get("rng_device") else None}
+    elif "torch_rng" in saved:                              # format 1 saved torch's global state
+        gan.dropout_rng = {"cpu": saved["torch_rng"], "cuda": None}
 
 
 def _spec(module):

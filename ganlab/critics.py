@@ -67,7 +67,8 @@ def estimate_divergence(real, fake, loss="non-saturating", steps=300, lr=1e-3, s
     """
     loss = _losses.get(loss)
     torch.manual_seed(seed)
-    net = small_net(real.shape[1])
+    net = small_net(real.shape[1]).to(real.device)
+    fake = fake.to(real.device)
     # start from a flat score (slope 0): a gradient-penalised critic that starts with the wrong
     # slope can get stuck there, since turning around means passing slope 0, where the
     # penalty (‖∇s‖ - 1)² is highest

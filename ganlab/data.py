@@ -8,9 +8,13 @@ Everything comes back as one tensor already on the device: training then draws
 batches by indexing, with no DataLoader work per batch.
 
 MNIST: the 60,000-digit training split is used when torchvision has it on disk
-(or can download it). Offline, ganlab falls back to the 10,000-digit MNIST test
-split it ships in ganlab/_data and says so in one line. MNIST is by Yann LeCun,
-Corinna Cortes and Christopher J.C. Burges, under CC BY-SA 3.0.
+(or can download it). Offline, ganlab trains on 8,000 of the 10,000 MNIST test
+digits it ships in ganlab/_data and says so in one line; the other 2,000 are
+never trained on (see SPLITS). MNIST is by Yann LeCun, Corinna Cortes and
+Christopher J.C. Burges, under CC BY-SA 3.0.
+
+training_tensor(data) is the trainer's door: it takes a tensor, a NumPy array, a
+Dataset or a DataLoader and says in words what is wrong with anything else.
 """
 import gzip
 import hashlib
@@ -172,23 +176,51 @@ def _torchvision_mnist(train):
     return ds.data.numpy(), ds.targets.numpy()
 
 
+# Which shipped test digits play which part. MNIST's test split has two halves written by
+# different groups of people (digits 0-4,999 and 5,000-9,999 look measurably different),
+# so each part takes every tenth digit from both halves:
+#   reference  (i % 10 == 9, 1,000 digits): the real side of every Fréchet distance
+#   held_out   (i % 10 == 4, 1,000 digits): the "real digits" rows and the copying check
+#   the other 8,000: the classifier's training digits, and offline the GANs' too
+# No GAN and not the classifier ever trains on the reference or held-out digits.
+SPLITS = ("train", "test", "held_out", "reference")
+
+
+def shipped_part(name):
+    """Indices into the 10,000 shipped digits for "train" (8,000), "held_out" or "reference" (1,000 each)."""
+    i = torch.arange(10_000)
+    if name == "reference":
+        return i[i % 10 == 9]
+    if name == "held_out":
+        return i[i % 10 == 4]
+    if name == "train":
+        return i[(i % 10 != 9) & (i % 10 != 4)]
+    raise ValueError(f"no shipped part {name!r}; choose train, held_out or reference")
+
+
 def mnist(split="train", limit=None, device=None):
     """MNIST as (images, labels): images (N, 1, 28, 28) float in [-1, 1], labels (N,) int64.
 
     split="train": the 60,000 training digits when torchvision has them (on disk
-    under data_root(), or downloaded); otherwise the 10,000 test digits shipped
-    with ganlab, and one printed line says so. split="test": the 10,000 test
-    digits (shipped, so always available). limit keeps the first `limit` digits.
+    under data_root(), or downloaded); otherwise the 8,000 shipped digits set aside
+    for training (see SPLITS above), and one printed line says so.
+    split="held_out" / "reference": 1,000 shipped test digits each that no GAN trains on.
+    split="test": all 10,000 shipped test digits. limit keeps the first `limit` digits.
     """
-    if split not in ("train", "test"):
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(SPLITS)}; got {split!r}")
     found = _torchvision_mnist(train=True) if split == "train" else None
     if found is None:
+        images, labels = shipped_mnist()
+        if split != "test":
+            keep = shipped_part(split).numpy()
+            images, labels = images[keep], labels[keep]
         if split == "train":
             print("ganlab: MNIST's 60,000 training digits are not on disk and could not be "
-                  "downloaded; using the 10,000 MNIST test digits shipped with ganlab.")
-        found = shipped_mnist()
-    images, labels = found
+                  "downloaded; training on 8,000 of the 10,000 MNIST test digits shipped with ganlab "
+                  "(the other 2,000 stay unseen, for scoring).")
+    else:
+        images, labels = found
     if limit is not None:
         if not isinstance(limit, int) or limit < 1:
             raise ValueError(f"limit must be a positive int or None, got {limit!r}")
@@ -197,3 +229,59 @@ def mnist(split="train", limit=None, device=None):
     x = torch.from_numpy(np.array(images)).float().div(127.5).sub(1.0)
     y = torch.from_numpy(np.array(labels)).long()
     return x.unsqueeze(1).to(dev), y.to(dev)
+
+
+# ---------------------------------------------------------------- data handed to a trainer
+
+def training_tensor(data, device=None):
+    """What a trainer can train on: one float tensor (N, ...) on the device, or a sampler.
+
+    Accepts a tensor, a NumPy array, a torch Dataset (images first in each item, as
+    torchvision's are) or a DataLoader: a Dataset or DataLoader is read once into one
+    tensor (labels dropped), since ganlab draws its own random batches by indexing.
+    A function n -> n samples is passed through. Anything else gets an error that
+    says what to pass instead.
+    """
+    dev = resolve_device(device)
+    if callable(data) and not isinstance(data, (torch.Tensor, torch.utils.data.Dataset)):
+        return data
+    if isinstance(data, np.ndarray):
+        data = torch.from_numpy(data)
+    if isinstance(data, (torch.utils.data.DataLoader, torch.utils.data.Dataset)):
+        data = _read_once(data)
+    if not isinstance(data, torch.Tensor):
+        raise TypeError(f"data must be a tensor (N, ...), a Dataset, a DataLoader or a function n -> samples; "
+                        f"got {type(data).__name__}")
+    if data.dim() < 2:
+        raise ValueError(f"data must have shape (N, ...) with one sample per row; got shape {tuple(data.shape)}. "
+                         f"For N numbers, use data.reshape(-1, 1).")
+    if data.shape[0] == 0:
+        raise ValueError("data is empty (0 samples): check how it was loaded or filtered")
+    if not data.is_floating_point():
+        hint = (" (pixel values 0-255?): use images.float() / 127.5 - 1 for the range [-1, 1] of a tanh "
+                "generator, as ganlab.data.mnist() returns" if data.dtype == torch.uint8 else
+                ": convert it with data.float()")
+        raise TypeError(f"data is {data.dtype}, GANs here train on floating-point data{hint}")
+    return data.to(dev)
+
+
+def _read_once(source):
+    """All samples of a Dataset or DataLoader as one tensor (the first element of each item)."""
+    from tqdm.auto import tqdm
+
+    if isinstance(source, torch.utils.data.TensorDataset):
+        return source.tensors[0]
+    first = lambda item: item[0] if isinstance(item, (tuple, list)) else item          # noqa: E731
+    if isinstance(source, torch.utils.data.DataLoader):
+        parts = [first(batch) for batch in tqdm(source, desc="reading the DataLoader once", leave=False)]
+        kind = "DataLoader"
+    else:
+        parts = [torch.as_tensor(first(source[i]))[None] for i in tqdm(range(len(source)),
+                                                                        desc="reading the Dataset once", leave=False)]
+        kind = "Dataset"
+    if not parts:
+        raise ValueError(f"the {kind} is empty (0 samples)")
+    out = torch.cat(parts)
+    print(f"ganlab: read {len(out):,} samples of shape {tuple(out.shape[1:])} from the {kind} once (labels "
+          f"dropped); training draws its own random batches from them")
+    return out

@@ -124,7 +124,9 @@ def dcgan_generator(latent_dim=100, width=64, image_size=28, channels=1, init=Tr
 
     28x28:  z (B, 100) -> (4w, 7, 7) -> (2w, 14, 14) -> (channels, 28, 28)
     64x64:  z -> (8w, 4, 4) -> (4w, 8, 8) -> (2w, 16, 16) -> (w, 32, 32) -> (channels, 64, 64)
-    `width` (w) scales every layer: width=16 trains in minutes on a CPU.
+    `width` (w) scales every layer: width=16 trains in minutes on a CPU. The DCGAN paper's
+    64x64 generator starts at 1024 channels at 4x4, width=128 here; the PyTorch DCGAN
+    tutorial uses width=64.
     """
     _check_image_size(image_size)
     w = width
@@ -185,7 +187,12 @@ def dcgan_discriminator(width=64, image_size=28, channels=1, batch_norm=True, in
 
 
 def dcgan_init(module):
-    """DCGAN's init: conv weights ~ N(0, 0.02); batch-norm scale ~ N(1, 0.02), shift 0."""
+    """DCGAN's init: conv weights ~ N(0, 0.02), biases 0; batch-norm scale ~ N(1, 0.02), shift 0.
+
+    The paper draws *all* weights from N(0, 0.02). For batch norm's scale we follow the
+    PyTorch DCGAN tutorial's N(1, 0.02) instead (labelled deviation): a scale near 0
+    would start every normalised layer with outputs near 0.
+    """
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
         parametrized = nn.utils.parametrize.is_parametrized(module, "weight")     # spectral norm
         nn.init.normal_(module.parametrizations.weight.original if parametrized else module.weight, 0.0, 0.02)

@@ -2,7 +2,7 @@
 
     gan = recipes.mlp_mnist()          # notebook 03's final MLP recipe
     gan = recipes.dcgan_mnist()        # notebook 04's DCGAN
-    gan = recipes.train_or_load("03_mlp_gan", recipes.mlp_mnist, images, steps=60_000, max_seconds=600)
+    gan = recipes.train_or_load("03_mlp_gan", recipes.mlp_mnist, images, seconds=600)
 
 Each recipe is the result of a notebook's measurements; the notebook explains
 every choice. A later notebook that compares against an earlier one builds the
@@ -13,12 +13,18 @@ import torch
 from . import models
 from .runtime import checkpoint_path
 from .training import GAN
+from .unrolled import UnrolledGAN
 
-# notebook 03: every change measured there, on top of the published 64-256-256-784 recipe
-# (published: G 64-256-256-784 and D 784-256-256-1; the final recipe gives G a third hidden layer)
+# notebook 03: every change measured there, on top of the case study's recipe (VictorSP17/
+# Simple_GAN_MNIST: G 64-256-256-784 with ReLU, D 784-256-256-1 with LeakyReLU(0.2), Adam 2e-4
+# with default betas, batch 32, fresh noise for G's step); PUBLISHED_MLP below rebuilds it
 MLP_MNIST = dict(latent_dim=64, g_hidden=(256, 256, 256), d_hidden=(256, 256), g_activation="leaky_relu",
                  g_batch_norm=True, d_activation="leaky_relu", dropout=0.0, spectral_norm=True, lr=3e-4,
-                 betas=(0.5, 0.999), batch_size=128, ema=0.999, augment=2, loss="non-saturating")
+                 betas=(0.5, 0.999), batch_size=128, ema=0.999, augment=2, loss="non-saturating",
+                 fresh_noise_for_g=False)
+PUBLISHED_MLP = dict(g_hidden=(256, 256), g_activation="relu", g_batch_norm=False, d_activation="leaky_relu",
+                     dropout=0.0, spectral_norm=False, lr=2e-4, betas=(0.9, 0.999), batch_size=32, ema=None,
+                     augment=0, fresh_noise_for_g=True)
 
 
 def mlp_mnist(seed=0, device=None, **changes):
@@ -33,7 +39,7 @@ def mlp_mnist(seed=0, device=None, **changes):
     d = models.mlp_discriminator(hidden=c["d_hidden"], activation=c["d_activation"], dropout=c["dropout"],
                                  spectral_norm=c["spectral_norm"])
     return GAN(g, d, loss=c["loss"], lr=c["lr"], betas=c["betas"], ema=c["ema"], augment=c["augment"],
-               batch_size=c["batch_size"], seed=seed, device=device)
+               batch_size=c["batch_size"], fresh_noise_for_g=c["fresh_noise_for_g"], seed=seed, device=device)
 
 
 def dcgan_mnist(width=16, latent_dim=100, seed=0, device=None, batch_size=64, ema=None):
@@ -45,14 +51,16 @@ def dcgan_mnist(width=16, latent_dim=100, seed=0, device=None, batch_size=64, em
                ema=ema, seed=seed, device=device)
 
 
-def train_or_load(name, build, data, steps, max_seconds=None, snapshots=8, n_fixed=32, fixed_seed=123,
+def train_or_load(name, build, data, steps=None, seconds=None, snapshots=8, n_fixed=32, fixed_seed=123,
                   device=None, **fit_args):
     """Load checkpoint `name` if it was trained before; otherwise build(), train and save it.
 
-    While training, samples from the same fixed noise (n_fixed codes) are kept
-    `snapshots` times and at step 0, in gan.extras["snapshots"] with their steps in
-    gan.extras["snapshot_steps"], so a notebook can show and animate progress. A
-    kernel interrupt ends training early; what was learned is saved all the same.
+    Training stops after `steps` or `seconds`, whichever comes first. While it trains,
+    samples from the same fixed noise (n_fixed codes) are kept `snapshots` times and at
+    step 0, in gan.extras["snapshots"] with their steps in gan.extras["snapshot_steps"],
+    so a notebook can show and animate progress. A kernel interrupt ends training early:
+    the model is returned and saved beside the checkpoint as NAME-interrupted.pt, never
+    under the final name, so the next run trains in full again.
     """
     path = checkpoint_path(name)
     if path.exists():
@@ -68,9 +76,24 @@ def train_or_load(name, build, data, steps, max_seconds=None, snapshots=8, n_fix
         g.extras["snapshots"].append(g.sample(z=fixed_z).cpu())
         g.extras["snapshot_steps"].append(g.step)
 
+    first, t0, taken = gan.step, gan.elapsed, [0]
+
+    def maybe_snapshot(g):                                    # evenly spaced in steps or in time
+        done = max((g.step - first) / steps if steps else 0.0, (g.elapsed - t0) / seconds if seconds else 0.0)
+        if done >= (taken[0] + 1) / snapshots:
+            snapshot(g)
+            taken[0] = int(done * snapshots)
+
     snapshot(gan)                                             # step 0: the untrained generator
-    gan.fit(data, steps=steps, callback=snapshot, every=max(1, steps // snapshots),
-            max_seconds=max_seconds, **fit_args)
+    gan.fit(data, steps=steps, seconds=seconds, callback=maybe_snapshot, every=1, **fit_args)
+    if gan.extras["snapshot_steps"][-1] != gan.step:
+        snapshot(gan)                                         # the end of training
+    if gan.interrupted:
+        partial = path.with_name(path.stem + "-interrupted.pt")
+        gan.save(partial)
+        print(f"interrupted: the model as it is now (step {gan.step}) is in memory and in {partial}; "
+              f"it is not saved as {path.name}, so running this cell again trains in full")
+        return gan
     gan.save(path)
     print(f"trained {gan.step} steps in {gan.elapsed / 60:.1f} min; saved {path}")
     return gan
@@ -101,15 +124,18 @@ def wgan_mnist(loss="wgan-gp", width=16, latent_dim=100, seed=0, device=None, **
 
 
 def toy_gan(loss="non-saturating", seed=0, device=None, latent_dim=2, hidden=(128, 128), d_hidden=None,
-            pack=1, minibatch_std=False, **settings):
+            pack=1, minibatch_std=False, unroll=0, **settings):
     """A GAN for 2D toy data (notebooks 02, 05, 06): MLP generator and discriminator (or critic).
 
     For the Wasserstein losses the settings of WGAN_SETTINGS apply unless overridden.
     pack, minibatch_std: the discriminator options of ganlab.models.mlp_discriminator.
+    unroll: G looks ahead this many D updates (an UnrolledGAN); 0 for a plain GAN.
     """
     torch.manual_seed(seed)
     g = models.mlp_generator(latent_dim=latent_dim, hidden=hidden, out_shape=(2,), output=None)
     d = models.mlp_discriminator(in_shape=(2,), hidden=d_hidden or hidden, pack=pack,
                                  minibatch_std=minibatch_std)
     settings = {**WGAN_SETTINGS.get(loss, dict(lr=1e-3)), "batch_size": 256, **settings}
+    if unroll:
+        return UnrolledGAN(g, d, unroll=unroll, loss=loss, seed=seed, device=device, **settings)
     return GAN(g, d, loss=loss, seed=seed, device=device, **settings)

@@ -80,25 +80,59 @@ def checkpoint_path(name):
     return checkpoint_dir() / f"{name}{suffix}.pt"
 
 
-def cached(name, compute):
-    """compute() once and keep its result in checkpoint_path(name); later calls load it.
+_COMPUTING = [0]          # > 0 while cached() runs a computation (see computing())
 
-    For results worth keeping between sessions (a comparison that took minutes).
-    The result must be plain data: tensors, numbers, strings, lists, dicts.
-    Delete the file to compute again.
+
+def computing():
+    """True inside a cached() computation: there a kernel interrupt stops the whole computation."""
+    return _COMPUTING[0] > 0
+
+
+def fingerprint(settings):
+    """A short, stable name for plain settings (dicts, lists, numbers, strings)."""
+    import hashlib
+    import json
+
+    text = json.dumps(settings, sort_keys=True, default=repr)
+    return hashlib.sha1(text.encode()).hexdigest()[:10]
+
+
+def cached(name, compute, settings=None):
+    """compute() once and keep its result; later calls with the same settings load it.
+
+    For results worth keeping between sessions (a comparison that took minutes). The
+    result must be plain data: tensors, numbers, strings, lists, dicts. `settings`
+    (plain data) is everything the result depends on: change any of it and the result
+    is computed again, under its own file. A line says when a kept result is used.
+    Pressing stop during compute() stops it and keeps nothing (a partial comparison
+    would look like a finished one). Delete the file to compute again.
     """
+    import datetime
+
     import torch
 
-    path = checkpoint_path(name)
+    key = name if settings is None else f"{name}-{fingerprint(settings)}"
+    path = checkpoint_path(key)
     if path.exists():
         try:
-            return torch.load(path, weights_only=True)
+            kept = torch.load(path, map_location="cpu", weights_only=True)
+            value, made = kept["value"], kept["made"]
         except Exception as err:
             raise ValueError(f"{path} could not be read ({type(err).__name__}); delete it to compute "
                              f"the result again") from None
-    value = compute()
+        print(f"using the result kept in {path} (computed {made} with these settings); delete it to compute again")
+        return value
+    _COMPUTING[0] += 1
+    try:
+        value = compute()
+    except KeyboardInterrupt:
+        print(f"interrupted: nothing was kept for {name!r}; run the cell again to compute it")
+        raise
+    finally:
+        _COMPUTING[0] -= 1
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    torch.save(value, tmp)
+    made = datetime.datetime.now().isoformat(timespec="minutes")
+    torch.save({"value": value, "made": made, "settings": repr(settings)}, tmp)
     os.replace(tmp, path)
     return value

@@ -1,19 +1,24 @@
 """GAN: the one training loop of the series, for any generator/discriminator pair.
 
     gan = GAN(generator, discriminator, loss="non-saturating")
-    history = gan.fit(data, steps=2000, batch_size=64)     # tqdm bar, Ctrl-C safe
+    history = gan.fit(data, steps=2000)       # or seconds=60, or epochs=5; tqdm bar, Ctrl-C safe
     images = gan.sample(16)
     gan.save("checkpoints/mine.pt"); gan = GAN.load("checkpoints/mine.pt")
 
 One *step* is n_critic discriminator (critic) updates followed by one generator
 update. Each update draws a fresh real batch by indexing the data tensor (it
 stays on the device) and fresh noise z ~ N(0, I) from the trainer's own random
-generator, so a saved run resumes bit for bit.
+generator; G's update learns from the fake batch D's last update just judged
+(unless fresh_noise_for_g), as the PyTorch DCGAN tutorial does. Dropout inside the
+models draws from a random stream the trainer keeps too, so a saved run resumes
+bit for bit and training never disturbs torch's global random state.
 
 Every GAN variant in the series is a small delta on this loop: a loss from
-ganlab.losses (with its clipping or gradient penalty), n_critic, or a packed
-discriminator (PacGAN: D judges `pack` samples at once, set on the model).
+ganlab.losses (with its clipping or gradient penalty), n_critic, a packed
+discriminator (PacGAN: D judges `pack` samples at once, set on the model), or a
+subclass that changes one step (ganlab.unrolled.UnrolledGAN).
 """
+import contextlib
 import copy
 import math
 import time
@@ -25,7 +30,8 @@ from tqdm.auto import tqdm
 from . import checkpoints as _checkpoints
 from . import losses as _losses
 from .checkpoints import CheckpointError  # noqa: F401  (raised by GAN.load)
-from .runtime import resolve_device
+from .data import training_tensor
+from .runtime import computing, resolve_device
 
 HISTORY_KEYS = ("step", "d_loss", "g_loss", "d_real", "d_fake", "time")
 
@@ -37,6 +43,11 @@ def recent_means(history, n=1000):
     return {k: sum(history[k][-n:]) / len(history[k][-n:]) for k in ("d_loss", "g_loss", "d_real", "d_fake")}
 
 
+def linear_decay(progress):
+    """A learning-rate schedule for fit(lr_schedule=...): the factor 1 - progress, from 1 down to 0."""
+    return 1.0 - progress
+
+
 class TrainingDiverged(FloatingPointError):
     """A loss became NaN or infinite; the models keep their last good weights."""
 
@@ -44,9 +55,10 @@ class TrainingDiverged(FloatingPointError):
 def _optimizer(name, params, lr, betas, device):
     if name == "adam":
         # the fused kernel updates every tensor in one call: on a 2-core CPU it takes the
-        # MLP generator's Adam step from about 0.46 ms to 0.19 ms (same arithmetic)
-        fused = device.type in ("cpu", "cuda")
-        return torch.optim.Adam(params, lr=lr, betas=betas, fused=fused)
+        # MLP generator's Adam step from about 0.46 ms to 0.19 ms (same arithmetic).
+        # PyTorch has it on CUDA and, since 2.4, on the CPU.
+        fused = device.type == "cuda" or (device.type == "cpu" and _torch_at_least(2, 4))
+        return torch.optim.Adam(params, lr=lr, betas=betas, fused=fused or None)
     if name == "rmsprop":
         return torch.optim.RMSprop(params, lr=lr)
     if name == "sgd":
@@ -54,11 +66,22 @@ def _optimizer(name, params, lr, betas, device):
     raise ValueError(f"unknown optimizer {name!r}; choose adam, rmsprop or sgd")
 
 
+def _torch_at_least(major, minor):
+    got = tuple(int(p) for p in torch.__version__.split("+")[0].split(".")[:2])
+    return got >= (major, minor)
+
+
+def _last_layer(module):
+    leaves = [m for m in module.modules() if not list(m.children())]
+    real = [m for m in leaves if not isinstance(m, (nn.Flatten, nn.Unflatten, nn.Identity, nn.Dropout))]
+    return real[-1] if real else None
+
+
 class GAN:
     """A generator, a discriminator, their optimizers, a loss and a history.
 
     generator:      nn.Module, z (B, latent_dim) -> samples (B, ...)
-    discriminator:  nn.Module, samples (B, ...) -> raw scores (B, 1)
+    discriminator:  nn.Module, samples (B, ...) -> raw scores (B, 1), no final sigmoid
     loss:           a name from ganlab.losses.names() or a Loss
     latent_dim:     taken from generator.latent_dim when the builder set it
     lr, d_lr, g_lr: learning rates (d_lr / g_lr override lr for one side)
@@ -66,10 +89,10 @@ class GAN:
     optimizer:      "adam", "rmsprop" (the WGAN paper's choice) or "sgd"
     n_critic:       discriminator updates per generator update
     clip_value, penalty_weight: override the loss's weight clipping / gradient penalty
-    seed:           seeds the trainer's noise and batch draws (None: from torch's global RNG)
+    seed:           seeds the trainer's noise, batch draws and dropout (None: from torch's global RNG)
     batch_size:     fit()'s batch size unless fit is given one
-    unroll:         G learns against D as it will be after this many more updates
-                    (unrolled GAN, Metz et al. 2017; see _lookahead_weights)
+    fresh_noise_for_g: G's update draws new noise instead of learning from the fake batch D
+                    just judged (one more generator pass per step; the case study does this)
     augment:        shift every image D sees, real and generated, by up to this many
                     pixels (differentiable augmentation, Zhao et al. 2020): on a small
                     data set it keeps D from memorising the training images
@@ -81,7 +104,7 @@ class GAN:
     def __init__(self, generator, discriminator, loss="non-saturating", latent_dim=None,
                  lr=2e-4, d_lr=None, g_lr=None, betas=(0.5, 0.999), optimizer="adam",
                  n_critic=1, clip_value=None, penalty_weight=None, device=None, seed=None, ema=None,
-                 batch_size=64, unroll=0, augment=0):
+                 batch_size=64, augment=0, fresh_noise_for_g=False):
         if not isinstance(generator, nn.Module) or not isinstance(discriminator, nn.Module):
             raise TypeError("generator and discriminator must be torch.nn.Module objects")
         self.latent_dim = latent_dim if latent_dim is not None else getattr(generator, "latent_dim", None)
@@ -90,6 +113,12 @@ class GAN:
         if int(n_critic) < 1:
             raise ValueError(f"n_critic must be at least 1, got {n_critic}")
         self.loss = _losses.get(loss)
+        if isinstance(_last_layer(discriminator), nn.Sigmoid):
+            raise ValueError(
+                "the discriminator ends in nn.Sigmoid (as the PyTorch DCGAN tutorial's does). ganlab's losses "
+                "take raw scores and apply the sigmoid themselves (log-sigmoid stays exact where log(sigmoid) "
+                "rounds to -inf), and a Wasserstein critic must not be squashed at all: remove the last "
+                "nn.Sigmoid(), e.g. D = nn.Sequential(*list(D.children())[:-1]).")
         if clip_value is not None:
             self.loss.clip_value = clip_value
         if penalty_weight is not None:
@@ -103,17 +132,16 @@ class GAN:
             raise ValueError(f"ema is a decay between 0 and 1 (typically 0.999), got {ema}")
         self.ema = ema
         self.batch_size = int(batch_size)
-        if int(unroll) < 0:
-            raise ValueError(f"unroll is a number of look-ahead steps, 0 or more; got {unroll}")
-        self.unroll = int(unroll)
         self.augment = int(augment)
+        self.fresh_noise_for_g = bool(fresh_noise_for_g)
         self.ema_generator = None
         if ema is not None:
             self.ema_generator = copy.deepcopy(self.generator).requires_grad_(False)
         self.config = dict(loss=self.loss.name, latent_dim=self.latent_dim, lr=lr, d_lr=d_lr,
                            g_lr=g_lr, betas=tuple(betas), optimizer=optimizer, n_critic=self.n_critic,
                            clip_value=self.loss.clip_value, penalty_weight=self.loss.penalty_weight, ema=ema,
-                           batch_size=self.batch_size, unroll=self.unroll, augment=self.augment)
+                           batch_size=self.batch_size, augment=self.augment,
+                           fresh_noise_for_g=self.fresh_noise_for_g)
         self.d_optimizer = _optimizer(optimizer, self.discriminator.parameters(), d_lr or lr, tuple(betas), self.device)
         self.g_optimizer = _optimizer(optimizer, self.generator.parameters(), g_lr or lr, tuple(betas), self.device)
         # D judges real and fake batches in one pass (one matmul per layer instead of two)
@@ -124,11 +152,15 @@ class GAN:
                                     for m in self.discriminator.modules())
         if seed is None:
             seed = int(torch.randint(2**62, (1,)).item())
-        self.rng = torch.Generator(device=self.device).manual_seed(seed)
+        self.seed = int(seed)
+        self.rng = torch.Generator(device=self.device).manual_seed(self.seed)
+        self.dropout_rng = None          # torch's global stream as training left it (see _own_random_stream)
         self.step = 0
         self.elapsed = 0.0
         self.history = {k: [] for k in HISTORY_KEYS}
         self.extras = {}      # anything a notebook wants saved with the model (tensors, numbers, lists)
+        self.interrupted = False
+        self._in_own_stream = False
 
     # ------------------------------------------------------------ sampling
 
@@ -179,16 +211,27 @@ class GAN:
         try:
             with torch.no_grad():
                 k = 2 * self.pack
-                fake = self.generator(torch.zeros(k, self.latent_dim, device=self.device))
+                z = torch.zeros(k, self.latent_dim, device=self.device)
+                try:
+                    fake = self.generator(z)
+                except Exception as err:
+                    try:
+                        self.generator(z.reshape(k, self.latent_dim, 1, 1))
+                    except Exception:
+                        raise ValueError(f"the generator failed on noise of shape (batch, latent_dim) = "
+                                         f"{tuple(z.shape)}: {type(err).__name__}: {err}") from None
+                    raise ValueError(
+                        f"the generator takes z shaped (batch, {self.latent_dim}, 1, 1), as the PyTorch DCGAN "
+                        f"tutorial's does; ganlab passes z as (batch, latent_dim). Put nn.Unflatten(1, "
+                        f"({self.latent_dim}, 1, 1)) in front: G = nn.Sequential(nn.Unflatten(1, "
+                        f"({self.latent_dim}, 1, 1)), G)") from None
                 if tuple(fake.shape[1:]) != tuple(real.shape[1:]):
                     raise ValueError(
                         f"the generator makes samples of shape {tuple(fake.shape[1:])} but the data "
-                        f"has shape {tuple(real.shape[1:])}: change the generator's output shape "
-                        f"(out_shape=...) or reshape the data")
-                if self.pack > 1:
-                    fake = fake.reshape(2, self.pack * fake.shape[1], *fake.shape[2:])
-                scores = self.discriminator(fake)
-                if scores.numel() != 2:
+                        f"has shape {tuple(real.shape[1:])}: they must match (check out_shape or "
+                        f"the data's layout, e.g. MNIST as (N, 1, 28, 28))")
+                scores = self.score(fake)
+                if scores.shape[0] != k // self.pack or scores.numel() != k // self.pack:
                     raise ValueError(
                         f"the discriminator must give one score per sample, shape (B, 1); for "
                         f"a batch of {k} it gave shape {tuple(scores.shape)}")
@@ -238,64 +281,32 @@ class GAN:
         """Generated samples in training mode, with gradients (used by the loop)."""
         return self.generator(self.noise(n))
 
-    def _lookahead_weights(self, real_batches, batch_size):
-        """D's weights after `unroll` more updates, as differentiable functions of G's weights.
-
-        Unrolled GAN (Metz et al. 2017): G minimises its loss against this future D, so
-        a move that D would punish a few steps later (piling onto one mode) stops paying.
-        Each look-ahead update uses fresh batches and keeps the graph (create_graph=True),
-        so G's gradient flows through D's learning. Labelled simplification: the look-ahead
-        steps use Adam's (or RMSprop's) current per-weight step sizes, held fixed, and no
-        momentum; the paper differentiates through the whole optimizer. D's real weights
-        do not change here.
-        """
-        names, weights = zip(*self.discriminator.named_parameters())
-        weights = list(weights)
-        group = self.d_optimizer.param_groups[0]
-        scale = []
-        for w in weights:                     # Adam: lr / (sqrt(v_hat) + eps); SGD: lr
-            state = self.d_optimizer.state.get(w, {})
-            if "exp_avg_sq" in state:
-                v_hat = state["exp_avg_sq"] / (1 - group["betas"][1] ** float(state["step"]))
-                scale.append(group["lr"] / (v_hat.sqrt() + group["eps"]))
-            elif "square_avg" in state:
-                scale.append(group["lr"] / (state["square_avg"].sqrt() + group["eps"]))
-            else:
-                scale.append(group["lr"])
-        for _ in range(self.unroll):
-            now = dict(zip(names, weights))
-            real, fake = self._seen_by_d(real_batches()), self._seen_by_d(self.sample_train(batch_size))
-            d_loss = self.loss.d_loss(self.score(real, now), self.score(fake, now))[0]
-            grads = torch.autograd.grad(d_loss, weights, create_graph=True)
-            weights = [w - k * g for w, k, g in zip(weights, scale, grads)]
-        return dict(zip(names, weights))
+    def generator_scores(self, fake, real_batches):
+        """D's scores of G's fake batch for G's update; a subclass may judge with another D."""
+        self.discriminator.requires_grad_(False)       # no gradients for D's weights here
+        try:
+            return self.score(self._seen_by_d(fake))
+        finally:
+            self.discriminator.requires_grad_(True)
 
     def _g_update(self, fake, real_batches=None):
         """One generator update through D's scores of `fake` (made by G, with gradients)."""
-        weights = None
-        if self.unroll:
-            weights = self._lookahead_weights(real_batches, fake.shape[0])
-        else:
-            self.discriminator.requires_grad_(False)       # no gradients for D's weights here
-        try:
-            g_loss = self.loss.g_loss(self.score(self._seen_by_d(fake), weights))
-            value = g_loss.item()
-            if not math.isfinite(value):
-                self._fail("generator loss", value)
-            self.g_optimizer.zero_grad(set_to_none=True)
-            g_loss.backward()
-            self.g_optimizer.step()
-            if self.ema_generator is not None:
-                # ema ← decay · ema + (1 − decay) · current; the decay warms up over the first
-                # steps, min(ema, (1 + t) / (10 + t)), so the average does not cling to the random init
-                decay = min(self.ema, (1 + self.step) / (10 + self.step))
-                with torch.no_grad():
-                    torch._foreach_lerp_(list(self.ema_generator.parameters()),
-                                         list(self.generator.parameters()), 1 - decay)
-                    for avg, b in zip(self.ema_generator.buffers(), self.generator.buffers()):
-                        avg.copy_(b)
-        finally:
-            self.discriminator.requires_grad_(True)
+        g_loss = self.loss.g_loss(self.generator_scores(fake, real_batches))
+        value = g_loss.item()
+        if not math.isfinite(value):
+            self._fail("generator loss", value)
+        self.g_optimizer.zero_grad(set_to_none=True)
+        g_loss.backward()
+        self.g_optimizer.step()
+        if self.ema_generator is not None:
+            # ema ← decay · ema + (1 − decay) · current; the decay warms up over the first
+            # steps, min(ema, (1 + t) / (10 + t)), so the average does not cling to the random init
+            decay = min(self.ema, (1 + self.step) / (10 + self.step))
+            with torch.no_grad():
+                torch._foreach_lerp_(list(self.ema_generator.parameters()),
+                                     list(self.generator.parameters()), 1 - decay)
+                for avg, b in zip(self.ema_generator.buffers(), self.generator.buffers()):
+                    avg.copy_(b)
         return value
 
     def train_step(self, real_batches, batch_size, n_critic=None, update="both"):
@@ -309,32 +320,31 @@ class GAN:
         start = time.perf_counter()
         self.generator.train(), self.discriminator.train()
         n_critic = n_critic or self.n_critic
-        d_loss = d_real = d_fake = float("nan")
-        g_loss = float("nan")
+        d_loss = d_real = d_fake = g_loss = float("nan")
         fake = None
-        if update in ("both", "d"):
-            for i in range(n_critic):
-                if update == "both" and i == n_critic - 1:
-                    # the last critic update and G's update share one generated batch (as the
-                    # PyTorch DCGAN tutorial does): D learns on it detached, then G learns from
-                    # how the updated D scores it. This saves one pass through G per step.
-                    fake = self.sample_train(batch_size)
-                    d_loss, d_real, d_fake = self._d_update(real_batches(), fake.detach())
-                else:
-                    with torch.no_grad():
-                        critic_fake = self.sample_train(batch_size)
-                    d_loss, d_real, d_fake = self._d_update(real_batches(), critic_fake)
-        if update in ("both", "g"):
-            g_loss = self._g_update(fake if fake is not None else self.sample_train(batch_size), real_batches)
-        if update == "g":  # still report how D sees things, without updating it
-            with torch.no_grad():
-                real, fake = real_batches(), self.sample_train(batch_size)
-                rs, fs = self.score(real), self.score(fake)
-                d_loss = self.loss.d_loss(rs, fs)[0].item()
-                d_real, d_fake = self.loss.report(rs).item(), self.loss.report(fs).item()
-        if update == "d":
-            with torch.no_grad():
-                g_loss = self.loss.g_loss(self.score(self.sample_train(batch_size))).item()
+        with self._own_random_stream():       # dropout draws from the trainer's stream
+            if update in ("both", "d"):
+                for i in range(n_critic):
+                    if update == "both" and i == n_critic - 1 and not self.fresh_noise_for_g:
+                        # the last critic update and G's update share one generated batch: D learns
+                        # on it detached, then G learns from how the updated D scores it (one pass
+                        # through G per step instead of two)
+                        fake = self.sample_train(batch_size)
+                        d_loss, d_real, d_fake = self._d_update(real_batches(), fake.detach())
+                    else:
+                        with torch.no_grad():
+                            critic_fake = self.sample_train(batch_size)
+                        d_loss, d_real, d_fake = self._d_update(real_batches(), critic_fake)
+            if update in ("both", "g"):
+                g_loss = self._g_update(fake if fake is not None else self.sample_train(batch_size), real_batches)
+            if update == "g":  # still report how D sees things, without updating it
+                with torch.no_grad():
+                    rs, fs = self.score(real_batches()), self.score(self.sample_train(batch_size))
+                    d_loss = self.loss.d_loss(rs, fs)[0].item()
+                    d_real, d_fake = self.loss.report(rs).item(), self.loss.report(fs).item()
+            if update == "d":
+                with torch.no_grad():
+                    g_loss = self.loss.g_loss(self.score(self.sample_train(batch_size))).item()
         self.step += 1
         self.elapsed += time.perf_counter() - start
         record = dict(step=self.step, d_loss=d_loss, g_loss=g_loss, d_real=d_real,
@@ -343,77 +353,114 @@ class GAN:
             self.history[k].append(record[k])
         return record
 
+    @contextlib.contextmanager
+    def _own_random_stream(self):
+        """Run with torch's global random stream swapped for the trainer's own (dropout draws from it)."""
+        if self._in_own_stream:            # fit() already swapped it for the whole loop
+            yield
+            return
+        cuda = self.device.type == "cuda"
+        self._in_own_stream = True
+        with torch.random.fork_rng(devices=[self.device] if cuda else []):
+            if self.dropout_rng is None:
+                torch.manual_seed(self.seed)
+            else:
+                torch.set_rng_state(self.dropout_rng["cpu"])
+                if cuda and self.dropout_rng.get("cuda") is not None:
+                    torch.cuda.set_rng_state(self.dropout_rng["cuda"], self.device)
+            try:
+                yield
+            finally:
+                self._in_own_stream = False
+                self.dropout_rng = {"cpu": torch.get_rng_state(),
+                                    "cuda": torch.cuda.get_rng_state(self.device) if cuda else None}
+
     def batches(self, data, batch_size):
         """A function returning a fresh random batch of `data` (a tensor or a sampler)."""
-        if callable(data) and not isinstance(data, torch.Tensor):
+        data = training_tensor(data, self.device)
+        if not isinstance(data, torch.Tensor):
             return lambda: data(batch_size).to(self.device)
-        if not isinstance(data, torch.Tensor) or data.dim() < 2:
-            raise TypeError("data must be a tensor of shape (N, ...) or a function n -> (n, ...) samples")
         if batch_size % self.pack:
             raise ValueError(f"batch_size {batch_size} must be a multiple of the discriminator's pack={self.pack}")
-        data = data.to(self.device)
         n = data.shape[0]
         return lambda: data[torch.randint(n, (batch_size,), device=self.device, generator=self.rng)]
 
-    def fit(self, data, steps=None, epochs=None, batch_size=None, callback=None, every=None,
-            progress=True, n_critic=None, max_seconds=None, lr_decay=False):
+    def fit(self, data, steps=None, epochs=None, seconds=None, batch_size=None, callback=None, every=None,
+            progress=True, n_critic=None, lr_schedule=None):
         """Train; returns the history (dict of lists, one entry per step, keys HISTORY_KEYS).
 
-        data:      a tensor (N, ...) on any device, or a function n -> n real samples
-        steps:     generator updates to make; or epochs: passes over N samples
+        data:      a tensor (N, ...) on any device, a Dataset or DataLoader (read once),
+                   or a function n -> n real samples
+        steps:     generator updates to make; or epochs: passes over N samples;
+        seconds:   or a time budget: stop once this much training time has passed in this
+                   call (with steps too, whichever comes first). A fast machine does more
+                   steps in the same seconds.
         callback:  called as callback(gan) every `every` steps and after the last
-        progress:  show a tqdm progress bar
-        max_seconds: also stop once this much training time has passed in this call
-                   (for "same time budget" comparisons; steps is then an upper bound)
-        lr_decay:  lower both learning rates linearly to 0 over this call (the usual way
-                   to let a GAN settle at the end): over its steps, or over max_seconds
-                   when the time runs out first; restored when fit returns
+        progress:  show a tqdm progress bar (in seconds, with time left, for a time budget)
+        lr_schedule: a function of the progress through this call (0 to 1, by steps or
+                   by seconds, whichever is further) giving the factor for both learning
+                   rates, e.g. linear_decay; the rates are restored when fit returns
         A kernel interrupt (Ctrl-C, the stop button) ends training cleanly: the
-        models and history are kept and fit can be called again to continue.
+        models and history are kept, gan.interrupted is set, and fit can be called
+        again to continue.
         """
-        if (steps is None) == (epochs is None):
-            raise ValueError("give exactly one of steps= or epochs=")
+        if steps is not None and epochs is not None:
+            raise ValueError("give steps= or epochs=, not both")
+        if steps is None and epochs is None and seconds is None:
+            raise ValueError("say how long to train: steps=, epochs= or seconds=")
         batch_size = batch_size or self.batch_size
+        data = training_tensor(data, self.device)
         if epochs is not None:
             if not isinstance(data, torch.Tensor):
                 raise ValueError("epochs= needs a data tensor; with a sampler give steps=")
             steps = epochs * math.ceil(data.shape[0] / batch_size)
-        if int(steps) < 0:
+        if steps is not None and int(steps) < 0:
             raise ValueError(f"steps must be >= 0, got {steps}")
+        if seconds is not None and not seconds > 0:
+            raise ValueError(f"seconds must be > 0, got {seconds}")
         draw = self.batches(data, batch_size)
         self._check_shapes(draw())
-        every = every or max(1, steps // 10)
-        stop_at = self.step + steps
-        bar = tqdm(total=steps, desc=f"{self.loss.name} GAN", disable=not progress, leave=True)
-        refresh = max(1, steps // 100)
-        started = time.perf_counter()
-        deadline = None if max_seconds is None else started + max_seconds
-        called_at, first = self.step, self.step
+        first = self.step
+        stop_at = math.inf if steps is None else first + int(steps)
+        every = every or (max(1, int(steps) // 10) if steps is not None else 100)
+        if seconds is None:
+            bar = tqdm(total=int(steps), desc=f"{self.loss.name} GAN", disable=not progress)
+        else:
+            bar = tqdm(total=round(seconds), unit="s", desc=f"{self.loss.name} GAN, {seconds:.0f} s",
+                       disable=not progress, bar_format="{l_bar}{bar}| {n:.0f}/{total} s [{remaining} left{postfix}]")
         groups = self.d_optimizer.param_groups + self.g_optimizer.param_groups
         base_lrs = [g["lr"] for g in groups]
+        started, called_at = time.perf_counter(), first
+        self.interrupted = False
         try:
-            while self.step < stop_at:
-                now = time.perf_counter()
-                if deadline is not None and now > deadline:
-                    break
-                if lr_decay:
-                    done = (self.step - first) / steps
-                    if deadline is not None:
-                        done = max(done, (now - started) / max_seconds)
-                    for g, lr in zip(groups, base_lrs):
-                        g["lr"] = lr * (1 - min(done, 1.0))
-                record = self.train_step(draw, batch_size, n_critic)
-                bar.update(1)
-                if record["step"] % refresh == 0:
-                    bar.set_postfix(D=f"{record['d_loss']:.3f}", G=f"{record['g_loss']:.3f}")
-                if callback is not None and (self.step % every == 0 or self.step == stop_at):
+            with self._own_random_stream():
+                while self.step < stop_at:
+                    now = time.perf_counter() - started
+                    if seconds is not None and now > seconds:
+                        break
+                    if lr_schedule is not None:
+                        done = max((self.step - first) / steps if steps else 0.0, now / seconds if seconds else 0.0)
+                        for g, lr in zip(groups, base_lrs):
+                            g["lr"] = lr * lr_schedule(min(done, 1.0))
+                    record = self.train_step(draw, batch_size, n_critic)
+                    if seconds is None:
+                        bar.update(1)
+                    elif self.step % 20 == 0:
+                        bar.n = min(now, seconds)
+                        bar.refresh()
+                    if self.step % 50 == 0:
+                        bar.set_postfix(step=self.step, D=f"{record['d_loss']:.3f}", G=f"{record['g_loss']:.3f}")
+                    if callback is not None and ((self.step - first) % every == 0 or self.step == stop_at):
+                        callback(self)
+                        called_at = self.step
+                if callback is not None and called_at != self.step:     # stopped by the time budget
                     callback(self)
-                    called_at = self.step
-            if callback is not None and called_at != self.step:     # stopped early by max_seconds
-                callback(self)
         except KeyboardInterrupt:
+            self.interrupted = True
             print(f"Training interrupted at step {self.step}: the models and the history are kept. "
                   f"Call fit() again to continue.")
+            if computing():           # inside a comparison: stop all of it, not just this run
+                raise
         finally:
             bar.close()
             for g, lr in zip(groups, base_lrs):
@@ -432,16 +479,17 @@ class GAN:
 
     @classmethod
     def load(cls, path, generator=None, discriminator=None, device=None):
-        """Load a GAN saved by save(); resumes exactly (models, optimizers, step, RNG).
+        """Load a GAN saved by save(); resumes exactly (models, optimizers, step, random streams).
 
         Models built with ganlab.models are rebuilt from the file; for your own
         nn.Module classes, pass fresh instances as generator= and discriminator=.
-        The file is read with weights_only=True, so it cannot run code.
+        The file is read with weights_only=True, so it cannot run code. A model
+        trained on a GPU loads on a CPU and back.
         """
-        return _checkpoints.load(cls, path, generator, discriminator, device)
+        return _checkpoints.load(path, generator, discriminator, device)
 
     def __repr__(self):
-        return (f"GAN(loss={self.loss!r}, latent_dim={self.latent_dim}, n_critic={self.n_critic}, "
+        return (f"{type(self).__name__}(loss={self.loss!r}, latent_dim={self.latent_dim}, n_critic={self.n_critic}, "
                 f"step={self.step}, device={self.device})")
 
 

@@ -11,9 +11,33 @@ def digits():
 
 
 def test_shipped_classifier_is_accurate_on_held_out_digits(digits):
-    images, labels = digits
     clf = classifier.load_classifier("cpu")
-    assert classifier.accuracy(clf, images[classifier.N_TRAIN:], labels[classifier.N_TRAIN:]) > 0.97
+    assert classifier.unseen_accuracy(clf) > 0.97
+    held, held_labels = ganlab.data.mnist("held_out", device="cpu")
+    assert classifier.accuracy(clf, held, held_labels) > 0.97
+
+
+def test_scoring_digits_are_apart_from_training_digits(digits):
+    """Reference and held-out digits: 1,000 each, disjoint, from both halves of the test split,
+    and neither among the classifier's (and, offline, the GANs') training digits."""
+    parts = {name: set(ganlab.data.shipped_part(name).tolist()) for name in ("train", "held_out", "reference")}
+    assert len(parts["train"]) == 8000 and len(parts["held_out"]) == len(parts["reference"]) == 1000
+    assert not (parts["train"] & parts["held_out"]) and not (parts["train"] & parts["reference"])
+    assert not (parts["held_out"] & parts["reference"])
+    for name in ("held_out", "reference"):
+        assert sum(i < 5000 for i in parts[name]) == 500          # both groups of writers
+    images, _ = digits
+    ref, _ = ganlab.data.mnist("reference", device="cpu")
+    assert torch.equal(ref, images[ganlab.data.shipped_part("reference")])
+
+
+def test_real_digits_score_as_real_at_equal_sample_size():
+    """Held-out real digits against the reference, both 1,000: the floor a generator can reach."""
+    real = classifier.real_digit_scores("cpu")
+    assert real["frechet_n"] == classifier.FRECHET_N == 1000
+    assert 3 < real["frechet"] < 25 and real["confident"] > 0.9
+    flat = classifier.digit_scores(torch.full((200, 1, 28, 28), -1.0))
+    assert flat["confident"] < 0.1               # a blank image is not a confident "1"
 
 
 def test_retraining_works_quickly():

@@ -43,3 +43,38 @@ def test_train_or_load_trains_once_then_loads(tmp_path, monkeypatch, capsys):
     again = recipes.train_or_load("toy", build, data, steps=20)
     assert len(built) == 1 and again.step == 20 and "loaded" in capsys.readouterr().out
     assert torch.equal(again.sample(z=again.extras["fixed_z"]), gan.sample(z=gan.extras["fixed_z"]))
+
+
+def test_an_interrupted_train_or_load_keeps_the_model_under_another_name(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GANLAB_CHECKPOINTS", str(tmp_path))
+    data = ganlab.data.toy("ring8", 500, seed=0)
+
+    def build(device=None):
+        gan = recipes.toy_gan(seed=0, device=device, batch_size=32)
+        real_step = gan.train_step
+
+        def step_then_stop(*args, **kwargs):
+            record = real_step(*args, **kwargs)
+            if gan.step == 7:
+                raise KeyboardInterrupt
+            return record
+        gan.train_step = step_then_stop
+        return gan
+
+    gan = recipes.train_or_load("toy", build, data, steps=50)
+    assert gan.step == 7 and gan.interrupted
+    assert "not saved as" in capsys.readouterr().out
+    final = ganlab.runtime.checkpoint_path("toy")
+    assert not final.exists() and final.with_name(final.stem + "-interrupted.pt").exists()
+    again = recipes.train_or_load("toy", lambda device=None: recipes.toy_gan(seed=0, device=device, batch_size=32),
+                                  data, steps=20)
+    assert again.step == 20 and final.exists()               # trained in full, from the start
+
+
+def test_snapshots_follow_a_time_budget(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANLAB_CHECKPOINTS", str(tmp_path))
+    gan = recipes.train_or_load("timed", lambda device=None: recipes.toy_gan(device=device, batch_size=32),
+                                ganlab.data.toy("ring8", 500, seed=0), seconds=0.6, snapshots=3, n_fixed=4)
+    steps = gan.extras["snapshot_steps"]
+    assert steps[0] == 0 and steps[-1] == gan.step > 0 and steps == sorted(set(steps))
+    assert 3 <= len(steps) <= 5                          # step 0, about one per third, the end

@@ -60,3 +60,48 @@ def test_cached_computes_once_then_loads(monkeypatch, tmp_path):
     import pytest
     with pytest.raises(ValueError, match="delete it"):
         ganlab.runtime.cached("demo", compute)
+
+
+def test_cached_results_are_keyed_by_their_settings(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("GANLAB_CHECKPOINTS", str(tmp_path))
+    runs = []
+
+    def compute(lr):
+        runs.append(lr)
+        return {"lr": lr}
+
+    a = ganlab.runtime.cached("cmp", lambda: compute(1e-3), settings={"lr": 1e-3, "steps": 10})
+    b = ganlab.runtime.cached("cmp", lambda: compute(3e-3), settings={"lr": 3e-3, "steps": 10})
+    assert a == {"lr": 1e-3} and b == {"lr": 3e-3} and runs == [1e-3, 3e-3]    # a change computes again
+    capsys.readouterr()
+    again = ganlab.runtime.cached("cmp", lambda: compute(9.0), settings={"steps": 10, "lr": 1e-3})
+    assert again == {"lr": 1e-3} and len(runs) == 2                             # same settings: kept
+    assert "using the result kept in" in capsys.readouterr().out
+
+
+def test_an_interrupted_computation_is_never_kept(monkeypatch, tmp_path, capsys):
+    """Stop pressed inside a comparison stops the whole comparison and keeps nothing."""
+    monkeypatch.setenv("GANLAB_CHECKPOINTS", str(tmp_path))
+    import pytest
+    from ganlab import recipes
+
+    finished, presses = [], [1]                           # the reader presses stop once
+
+    def comparison():
+        for name in ("first", "second"):
+            gan = recipes.toy_gan(hidden=(8,), batch_size=16)
+
+            def stop(g):
+                if name == "first" and g.step == 3 and presses:
+                    presses.pop()
+                    raise KeyboardInterrupt
+
+            gan.fit(ganlab.data.toy("ring8", 100, seed=0), steps=10, every=1, callback=stop, progress=False)
+            finished.append(name)
+        return finished
+
+    with pytest.raises(KeyboardInterrupt):
+        ganlab.runtime.cached("race", comparison, settings={"n": 2})
+    assert finished == [] and "nothing was kept" in capsys.readouterr().out
+    assert not list(tmp_path.iterdir())
+    assert ganlab.runtime.cached("race", comparison, settings={"n": 2}) == ["first", "second"]

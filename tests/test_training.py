@@ -8,6 +8,7 @@ from torch import nn
 import ganlab
 from ganlab import metrics, models
 from ganlab.training import GAN, CheckpointError, TrainingDiverged
+from ganlab.unrolled import UnrolledGAN
 
 
 def tiny_gan(loss="non-saturating", dropout=0.0, seed=0, **kw):
@@ -182,10 +183,15 @@ def test_non_saturating_gan_learns_ring8():
     assert cov["covered"] >= 6, cov
 
 
-def test_max_seconds_stops_early():
+def test_a_time_budget_stops_training():
     gan = tiny_gan()
-    gan.fit(ganlab.data.toy("ring8", 200), steps=10**7, max_seconds=0.3, batch_size=16, progress=False)
-    assert 0 < gan.step < 10**7 and gan.history["time"][-1] < 5
+    gan.fit(ganlab.data.toy("ring8", 200), seconds=0.3, batch_size=16, progress=False)
+    assert 0 < gan.step and gan.history["time"][-1] < 5
+    steps = gan.step
+    gan.fit(ganlab.data.toy("ring8", 200), steps=5, seconds=60, batch_size=16, progress=False)
+    assert gan.step == steps + 5                          # steps first: the budget is an upper bound
+    with pytest.raises(ValueError, match="steps=, epochs= or seconds="):
+        gan.fit(ganlab.data.toy("ring8", 200))
 
 
 def test_ema_generator_is_the_running_average(tmp_path):
@@ -214,7 +220,8 @@ def test_ema_generator_is_the_running_average(tmp_path):
 def test_lr_decay_is_linear_and_restored():
     gan = tiny_gan()
     seen = []
-    gan.fit(ganlab.data.toy("ring8", 200), steps=4, every=1, batch_size=16, lr_decay=True, progress=False,
+    gan.fit(ganlab.data.toy("ring8", 200), steps=4, every=1, batch_size=16, progress=False,
+            lr_schedule=ganlab.training.linear_decay,
             callback=lambda g: seen.append(g.g_optimizer.param_groups[0]["lr"]))
     # the lr used for step k (k = 0..3) is 1e-3 * (1 - k/4); the callback sees it after the step
     assert seen == pytest.approx([1e-3, 0.75e-3, 0.5e-3, 0.25e-3])
@@ -222,12 +229,13 @@ def test_lr_decay_is_linear_and_restored():
 
 
 def test_lr_decay_follows_the_time_budget(monkeypatch):
-    """With max_seconds ending training before the steps do, the lr reaches 0 at the deadline."""
+    """With a time budget ending training before the steps do, the lr reaches 0 at the deadline."""
     clock = iter(range(1000))                        # a fake clock: one second per reading
     monkeypatch.setattr(ganlab.training, "time", types.SimpleNamespace(perf_counter=lambda: next(clock)))
     gan, seen = tiny_gan(), []
-    gan.fit(ganlab.data.toy("ring8", 200), steps=10**6, every=1, batch_size=16, lr_decay=True,
-            max_seconds=9, progress=False, callback=lambda g: seen.append(g.g_optimizer.param_groups[0]["lr"]))
+    gan.fit(ganlab.data.toy("ring8", 200), steps=10**6, every=1, batch_size=16,
+            lr_schedule=ganlab.training.linear_decay, seconds=9, progress=False,
+            callback=lambda g: seen.append(g.g_optimizer.param_groups[0]["lr"]))
     # fit reads the clock once per step and train_step twice: steps start at seconds 1, 4, 7 of 9
     assert seen[:3] == pytest.approx([1e-3 * (1 - 1 / 9), 1e-3 * (1 - 4 / 9), 1e-3 * (1 - 7 / 9)])
     assert gan.step == 3
@@ -279,7 +287,7 @@ def test_unrolled_generator_gradient_matches_finite_differences():
     g, d = torch.nn.Linear(1, 1).double(), torch.nn.Linear(1, 1).double()
     with torch.no_grad():
         g.weight.fill_(0.7), g.bias.fill_(-0.2), d.weight.fill_(1.3), d.bias.fill_(0.1)
-    gan = GAN(g, d, loss="non-saturating", latent_dim=1, optimizer="sgd", d_lr=0.5, g_lr=0.1, unroll=1)
+    gan = UnrolledGAN(g, d, loss="non-saturating", latent_dim=1, optimizer="sgd", d_lr=0.5, g_lr=0.1, unroll=1)
     z = torch.tensor([[0.3], [-1.2], [0.8], [2.0]], dtype=torch.float64)
     real = torch.tensor([[1.0], [1.5], [0.5], [2.5]], dtype=torch.float64)
     gan.noise = lambda n, seed=None: z                      # the same codes every time
@@ -302,12 +310,14 @@ def test_unrolled_generator_gradient_matches_finite_differences():
     assert d.weight.item() == 1.3 and d.bias.item() == 0.1       # D itself did not move
 
 
-def test_unrolled_training_runs_and_rejects_negative_unroll():
-    gan = tiny_gan(unroll=3)
-    gan.fit(ganlab.data.toy("ring8", 500, seed=0), steps=5, batch_size=32, progress=False)
+def test_unrolled_training_runs_and_rejects_negative_unroll(tmp_path):
+    gan = ganlab.recipes.toy_gan(hidden=(16,), unroll=3, batch_size=32)
+    gan.fit(ganlab.data.toy("ring8", 500, seed=0), steps=5, progress=False)
     assert gan.step == 5 and all(torch.isfinite(p).all() for p in gan.generator.parameters())
+    again = GAN.load(gan.save(tmp_path / "unrolled.pt"))
+    assert isinstance(again, UnrolledGAN) and again.unroll == 3
     with pytest.raises(ValueError, match="unroll"):
-        tiny_gan(unroll=-1)
+        ganlab.recipes.toy_gan(unroll=-1)
 
 
 def shifted_by_hand(image, dy, dx, fill=-1.0):
@@ -356,3 +366,39 @@ def test_recent_means_average_the_last_steps():
             history[k].append(float(i))
     means = ganlab.training.recent_means(history, n=2)
     assert means == {"d_loss": 3.5, "g_loss": 3.5, "d_real": 3.5, "d_fake": 3.5}
+
+
+def test_unrolled_adam_lookahead_is_adams_own_update():
+    """unroll=1 with Adam: the look-ahead weights equal one Adam update from D's current state,
+    computed here by hand from the optimizer's moments (not by ganlab's code)."""
+    torch.manual_seed(0)
+    g, d = torch.nn.Linear(1, 1), torch.nn.Linear(1, 1)
+    gan = UnrolledGAN(g, d, loss="non-saturating", latent_dim=1, lr=0.01, betas=(0.5, 0.999), unroll=1)
+    real = torch.tensor([[1.0], [1.5], [0.5], [2.5]])
+    gan.fit(lambda n: real[:n], steps=3, batch_size=4, progress=False)      # Adam has state now
+    z = torch.tensor([[0.3], [-1.2], [0.8], [2.0]])
+    gan.noise = lambda n, seed=None: z
+    looked = gan.lookahead_weights(lambda: real, 4)
+    w, c = d.weight.detach(), d.bias.detach()
+    sig, f = torch.sigmoid, g(z).detach()
+    grads = {"weight": (-sig(-(w * real + c)) * real).mean() + (sig(w * f + c) * f).mean(),
+             "bias": (-sig(-(w * real + c))).mean() + sig(w * f + c).mean()}
+    for name, p in d.named_parameters():
+        s = gan.d_optimizer.state[p]
+        t = float(s["step"]) + 1
+        m = 0.5 * s["exp_avg"] + 0.5 * grads[name]
+        v = 0.999 * s["exp_avg_sq"] + 0.001 * grads[name] ** 2
+        want = p.detach() - 0.01 * (m / (1 - 0.5 ** t)) / ((v / (1 - 0.999 ** t)).sqrt() + 1e-8)
+        assert torch.allclose(looked[name].detach(), want, atol=1e-6), name
+
+
+def test_unrolled_lookahead_moves_d_about_as_far_as_real_updates():
+    """Each look-ahead Adam step moves a weight by about lr at most, like a real Adam step
+    (the old look-ahead, gradient times lr / sqrt(v), moved some weights hundreds of times further)."""
+    gan = ganlab.recipes.toy_gan(seed=0, unroll=3, loss="minimax", betas=(0.9, 0.999), lr=3e-3)
+    data = ganlab.data.toy("grid25", 2000, seed=0)
+    gan.fit(data, steps=2, progress=False)
+    draw = gan.batches(data, gan.batch_size)
+    looked = gan.lookahead_weights(draw, gan.batch_size)
+    moved = max((looked[n] - p).abs().max().item() for n, p in gan.discriminator.named_parameters())
+    assert moved <= 3 * 3e-3 * 1.5, moved
