@@ -32,6 +32,7 @@ Quick start::
     history = gan.fit(data, steps=2000)          # or seconds=60
 """
 from . import runtime, data, models, losses, checkpoints, training, unrolled, moment_matching, metrics  # noqa: F401
+from . import results  # noqa: F401
 from . import classifier  # noqa: F401
 from . import critics, recipes, collapse, exercises  # noqa: F401
 from .runtime import device, seed, quick, budget  # noqa: F401

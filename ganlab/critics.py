@@ -63,7 +63,9 @@ def estimate_divergence(real, fake, loss="non-saturating", steps=300, lr=1e-3, s
         log 2 - ½ · D's loss, in [0, log 2] when D is at its best.
     loss="wgan-gp": the critic's Wasserstein estimate E s(real) - E s(fake).
     Also returns the mean size of the gradient a generator would get at the fake
-    samples, |∂ loss_G / ∂ x|, as "generator_gradient".
+    samples, |∂ loss_G / ∂ x|, as "generator_gradient", and its two factors: how
+    steeply G's loss changes with the score, |∂ loss_G / ∂ s| ("loss_slope"), and
+    how steeply the score changes with the sample, |∂ s / ∂ x| ("score_slope").
     """
     loss = _losses.get(loss)
     torch.manual_seed(seed)
@@ -81,15 +83,21 @@ def estimate_divergence(real, fake, loss="non-saturating", steps=300, lr=1e-3, s
         opt.zero_grad(set_to_none=True)
         d_loss.backward()
         opt.step()
+    # the push on each fake sample, |∂ loss_G / ∂ x| = |∂ loss_G / ∂ s| · |∂ s / ∂ x|, and its two factors
     x = fake.clone().requires_grad_(True)
-    grad, = torch.autograd.grad(loss.g_loss(net(x)) * len(x), x)
+    scores = net(x)
+    score_slope, = torch.autograd.grad(scores.sum(), x, retain_graph=True)
+    s = scores.detach().requires_grad_(True)
+    loss_slope, = torch.autograd.grad(loss.g_loss(s) * len(s), s)
+    grad, = torch.autograd.grad(loss.g_loss(scores) * len(x), x)
     with torch.no_grad():
         rs, fs = net(real), net(fake)
         if loss.probability:
             estimate = math.log(2) - 0.5 * loss.d_loss(rs, fs)[0].item()
         else:
             estimate = (rs.mean() - fs.mean()).item()
-    return dict(estimate=estimate, generator_gradient=float(grad.norm(dim=1).mean()))
+    return dict(estimate=estimate, generator_gradient=float(grad.norm(dim=1).mean()),
+                loss_slope=float(loss_slope.abs().mean()), score_slope=float(score_slope.norm(dim=1).mean()))
 
 
 def sliding_apart(shifts, n=2000, std=0.1, train_steps=300, seed=0, progress=True):
@@ -98,7 +106,8 @@ def sliding_apart(shifts, n=2000, std=0.1, train_steps=300, seed=0, progress=Tru
     Returns dict of lists: shift, js (histogram), wasserstein (exact, from samples),
     d_estimate (a trained discriminator's JS estimate), critic_estimate (a trained
     WGAN-GP critic's W estimate), d_gradient and critic_gradient (the generator's
-    gradient size under each).
+    gradient size under each), and the two factors of d_gradient: d_loss_slope
+    (|∂ loss_G / ∂ s|) and d_score_slope (|∂ s / ∂ x|).
     """
     from tqdm.auto import tqdm
 
@@ -106,7 +115,7 @@ def sliding_apart(shifts, n=2000, std=0.1, train_steps=300, seed=0, progress=Tru
     base = torch.randn(n, 1, generator=gen) * std
     other = torch.randn(n, 1, generator=gen) * std
     out = {k: [] for k in ("shift", "js", "wasserstein", "d_estimate", "critic_estimate",
-                           "d_gradient", "critic_gradient")}
+                           "d_gradient", "critic_gradient", "d_loss_slope", "d_score_slope")}
     for shift in tqdm(list(shifts), desc="sliding apart", disable=not progress):
         moved = other + shift
         d = estimate_divergence(base, moved, "non-saturating", train_steps, seed=seed)
@@ -114,7 +123,8 @@ def sliding_apart(shifts, n=2000, std=0.1, train_steps=300, seed=0, progress=Tru
         for key, value in (("shift", float(shift)), ("js", js_divergence_1d(base, moved)),
                            ("wasserstein", wasserstein_1d(base, moved)),
                            ("d_estimate", d["estimate"]), ("critic_estimate", c["estimate"]),
-                           ("d_gradient", d["generator_gradient"]), ("critic_gradient", c["generator_gradient"])):
+                           ("d_gradient", d["generator_gradient"]), ("critic_gradient", c["generator_gradient"]),
+                           ("d_loss_slope", d["loss_slope"]), ("d_score_slope", d["score_slope"])):
             out[key].append(value)
     return out
 

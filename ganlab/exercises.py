@@ -38,8 +38,22 @@ def check(key, answer):
     return ok
 
 
+def _number(value):
+    """A plain float from the answers a reader naturally gives: int, float, a 0-d tensor, a NumPy number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if hasattr(value, "item") and getattr(value, "ndim", getattr(value, "dim", lambda: 1)) in (0, ()):
+        return float(value.item())
+    if torch.is_tensor(value) and value.numel() == 1:
+        return float(value.item())
+    return None
+
+
 def _close(value, target, tol):
-    return isinstance(value, (int, float)) and math.isfinite(value) and abs(value - target) <= tol
+    value = _number(value)
+    return value is not None and math.isfinite(value) and abs(value - target) <= tol
 
 
 # ---------------------------------------------------------------- notebook 01

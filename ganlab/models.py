@@ -69,9 +69,11 @@ def mlp_generator(latent_dim=64, hidden=(256, 256), out_shape=(1, 28, 28),
 
 
 def mlp_discriminator(in_shape=(1, 28, 28), hidden=(256, 256), activation="leaky_relu",
-                      dropout=0.0, pack=1, spectral_norm=False, minibatch_std=False):
+                      dropout=0.0, pack=1, spectral_norm=False, minibatch_std=False, maxout=0):
     """An MLP from samples to one raw score: prod(in_shape) -> hidden... -> 1.
 
+    activation: a name, or with maxout=k each hidden unit is the largest of k linear
+          pieces (maxout, Goodfellow et al. 2013; PacGAN's 2D discriminator uses k = 5).
     dropout: applied after each hidden layer (weakens D; helps an MLP GAN).
     pack: PacGAN packing, the discriminator judges `pack` samples at once
           (batch size must then be a multiple of pack; see ganlab.training).
@@ -84,7 +86,10 @@ def mlp_discriminator(in_shape=(1, 28, 28), hidden=(256, 256), activation="leaky
     norm = nn.utils.parametrizations.spectral_norm if spectral_norm else (lambda layer: layer)
     layers, width = [nn.Flatten()], _numel(in_shape) * pack
     for h in hidden:
-        layers += [norm(nn.Linear(width, h)), _activation(activation)]
+        if maxout:
+            layers += [norm(nn.Linear(width, h * maxout)), Maxout(maxout)]
+        else:
+            layers += [norm(nn.Linear(width, h)), _activation(activation)]
         if dropout:
             layers.append(nn.Dropout(dropout))
         width = h
@@ -96,7 +101,18 @@ def mlp_discriminator(in_shape=(1, 28, 28), hidden=(256, 256), activation="leaky
     net.pack = pack
     return _tag(net, "mlp_discriminator", in_shape=in_shape, hidden=tuple(hidden),
                 activation=activation, dropout=dropout, pack=pack, spectral_norm=spectral_norm,
-                minibatch_std=minibatch_std)
+                minibatch_std=minibatch_std, maxout=maxout)
+
+
+class Maxout(nn.Module):
+    """(B, units * k) -> (B, units): each unit keeps the largest of its k pieces."""
+
+    def __init__(self, pieces):
+        super().__init__()
+        self.pieces = pieces
+
+    def forward(self, x):
+        return x.unflatten(1, (-1, self.pieces)).amax(dim=2)
 
 
 class MinibatchStd(nn.Module):

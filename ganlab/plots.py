@@ -252,7 +252,8 @@ def score_surface(critic, real, fake=None, ax=None, bounds=None, title=None, res
     device = next(critic.parameters()).device
     scores = critic(torch.stack([xx.flatten(), yy.flatten()], 1).to(device)).reshape(resolution, resolution).cpu()
     fig, ax = _new(ax, (4, 4))
-    ax.imshow(scores.numpy(), origin="lower", extent=(x0, x1, y0, y1), cmap="RdBu", aspect="auto")
+    im = ax.imshow(scores.numpy(), origin="lower", extent=(x0, x1, y0, y1), cmap="RdBu", aspect="auto")
+    ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="critic score")
     ax.contour(xx.numpy(), yy.numpy(), scores.numpy(), levels=12, colors="k", linewidths=0.4, alpha=0.5)
     ax.scatter(real[:500, 0], real[:500, 1], s=3, c="k")
     if fake is not None:

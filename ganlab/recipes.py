@@ -123,6 +123,30 @@ def wgan_mnist(loss="wgan-gp", width=16, latent_dim=100, seed=0, device=None, **
     return GAN(g, critic, loss=loss, seed=seed, device=device, **settings)
 
 
+# PacGAN's synthetic experiment (Lin et al. 2018; the authors' code, fjxmlzn/PacGAN,
+# synthetic_data_experiments): G 2 -> 4 x 400 ReLU with batch norm -> 2, D three maxout
+# layers of 200 units with 5 pieces, all weights N(0, 0.02), Adam lr 1e-4 with beta1 0.8,
+# batches of 100 (packs of `pack` samples each), the non-saturating loss, noise N(0, I) in 2D.
+# Their runs last 400 epochs of 100,000 samples (400,000 steps); see notebook 06 for ours.
+PACGAN_TOY = dict(latent_dim=2, g_hidden=(400, 400, 400, 400), d_hidden=(200, 200, 200), maxout=5,
+                  lr=1e-4, betas=(0.8, 0.999), packs_per_batch=100, loss="non-saturating")
+
+
+def pacgan_toy(pack=1, seed=0, device=None, unroll=0, **changes):
+    """The PacGAN paper's 2D GAN with a discriminator that judges `pack` samples at once."""
+    c = dict(PACGAN_TOY, **changes)
+    torch.manual_seed(seed)
+    g = models.mlp_generator(latent_dim=c["latent_dim"], hidden=c["g_hidden"], out_shape=(2,), output=None,
+                             batch_norm=True)
+    d = models.mlp_discriminator(in_shape=(2,), hidden=c["d_hidden"], maxout=c["maxout"], pack=pack)
+    g.apply(models.dcgan_init), d.apply(models.dcgan_init)            # every weight ~ N(0, 0.02)
+    settings = dict(loss=c["loss"], lr=c["lr"], betas=c["betas"], batch_size=c["packs_per_batch"] * pack,
+                    seed=seed, device=device)
+    if unroll:
+        return UnrolledGAN(g, d, unroll=unroll, **settings)
+    return GAN(g, d, **settings)
+
+
 def toy_gan(loss="non-saturating", seed=0, device=None, latent_dim=2, hidden=(128, 128), d_hidden=None,
             pack=1, minibatch_std=False, unroll=0, **settings):
     """A GAN for 2D toy data (notebooks 02, 05, 06): MLP generator and discriminator (or critic).

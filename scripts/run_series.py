@@ -1,0 +1,169 @@
+"""Run every notebook as a reader would and write down what it measured: the full-mode command.
+
+    python scripts/run_series.py                    # all notebooks, full mode (about 1.5 hours on 2 cores)
+    python scripts/run_series.py 03 05              # some of them (the others keep their entries)
+    python scripts/run_series.py --readme           # only rewrite the README's tables from the file
+
+Each notebook runs top to bottom in a real Jupyter kernel (nbclient), in full mode,
+with a fresh checkpoint folder so everything trains. Every code cell runs even when
+an earlier one fails, so every check is tried. Then ganlab/_data/results.json gets,
+per notebook: the numbers it reported (ganlab.results.report / record), each check
+cell (a cell with an assert) and whether it held, errors in other cells, the run
+time, the machine, the torch version, the device and the date. Last, the README's
+result tables are rewritten from that file. The executed notebooks are kept in
+artifacts/run-series/ to look at.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "ganlab" / "_data" / "results.json"
+README = ROOT / "README.md"
+START, END = "<!-- results: made by scripts/run_series.py -->", "<!-- end of results -->"
+
+
+def notebooks(wanted=()):
+    paths = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    return [p for p in paths if not wanted or p.name[:2] in wanted]
+
+
+def machine():
+    import torch
+
+    import ganlab
+
+    dev = ganlab.device()
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() \
+        else platform.processor()
+    name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else f"{os.cpu_count()}-core CPU ({cpu})"
+    return dict(device=dev.type, device_name=name, threads=torch.get_num_threads(), torch=torch.__version__,
+                python=platform.python_version(), platform=platform.platform())
+
+
+def is_check(source):
+    return any(line.strip().startswith("assert ") for line in source.splitlines())
+
+
+def run_one(path, quick, checkpoints, artifacts, timeout):
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    numbers_file = Path(tempfile.mkstemp(prefix="ganlab-results-", suffix=".jsonl")[1])
+    env_before = dict(os.environ)
+    os.environ.update(GANLAB_QUICK="1" if quick else "0", GANLAB_RESULTS_OUT=str(numbers_file),
+                      GANLAB_CHECKPOINTS=str(checkpoints))
+    started = time.perf_counter()
+    try:
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                                resources={"metadata": {"path": str(path.parent)}})
+        client.execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(env_before)
+    seconds = time.perf_counter() - started
+    artifacts.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, artifacts / path.name)
+    checks, errors = [], []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        failed = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        message = f"{failed[0]['ename']}: {failed[0]['evalue']}"[:400] if failed else None
+        if is_check(cell.source):
+            first = next(line.strip() for line in cell.source.splitlines() if line.strip().startswith("assert "))
+            checks.append(dict(cell=i, held=not failed, first_assert=first[:120], error=message))
+        elif failed:
+            errors.append(dict(cell=i, error=message))
+    numbers = {}
+    for line in numbers_file.read_text().splitlines():
+        r = json.loads(line)
+        numbers[r["key"]] = dict(value=r["value"], fmt=r["fmt"], label=r["label"])
+    numbers_file.unlink()
+    return dict(seconds=round(seconds, 1), checks=len(checks), checks_passed=sum(c["held"] for c in checks),
+                check_cells=checks, errors=errors, numbers=numbers, quick=quick,
+                date=datetime.date.today().isoformat())
+
+
+def fmt(value, spec):
+    if isinstance(value, list):
+        return ", ".join(fmt(v, spec) for v in value)
+    try:
+        return spec.format(value)
+    except (ValueError, TypeError):
+        return str(value)
+
+
+def readme_block(results):
+    """The README's results section, made from the results file (tests/test_results.py checks they agree)."""
+    if not results:
+        return f"{START}\n(no reference run yet: `python scripts/run_series.py`)\n{END}"
+    m = results["machine"]
+    lines = [START, f"Reference run: {m['device_name']}, {m['threads']} threads, torch {m['torch']}, "
+                    f"{results['date']} (full mode; `python scripts/run_series.py` redoes it and rewrites this section).",
+             "", "| notebook | full mode | checks held | errors in other cells |", "| --- | --- | --- | --- |"]
+    for name, r in sorted(results["notebooks"].items()):
+        lines.append(f"| {name} | {r['seconds'] / 60:.1f} min | {r['checks_passed']} / {r['checks']} | {len(r['errors'])} |")
+    for name, r in sorted(results["notebooks"].items()):
+        if not r["numbers"]:
+            continue
+        lines += ["", f"Notebook {name}:", "", "| result | reference run |", "| --- | --- |"]
+        for key, n in r["numbers"].items():
+            lines.append(f"| {n['label']} | {fmt(n['value'], n['fmt'])} |")
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def write_readme(results):
+    text = README.read_text()
+    if START not in text or END not in text:
+        raise SystemExit(f"README.md has no results section (the lines {START} ... {END})")
+    head, rest = text.split(START, 1)
+    tail = rest.split(END, 1)[1]
+    README.write_text(head + readme_block(results) + tail)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("notebooks", nargs="*", help="two-digit numbers of the notebooks to run (default: all)")
+    parser.add_argument("--quick", action="store_true", help="quick mode (to try this script; results not kept)")
+    parser.add_argument("--checkpoints", help="checkpoint folder (default: a fresh one, so everything trains)")
+    parser.add_argument("--timeout", type=int, default=3600, help="seconds allowed per cell")
+    parser.add_argument("--readme", action="store_true", help="only rewrite the README from the results file")
+    args = parser.parse_args(argv)
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    if args.readme:
+        write_readme(results)
+        return
+    checkpoints = Path(args.checkpoints or tempfile.mkdtemp(prefix="ganlab-series-"))
+    artifacts = ROOT / "artifacts" / "run-series"
+    results.setdefault("notebooks", {})
+    for path in notebooks(args.notebooks):
+        print(f"running {path.name} ({'quick' if args.quick else 'full'} mode) ...", flush=True)
+        entry = run_one(path, args.quick, checkpoints, artifacts, args.timeout)
+        print(f"  {entry['seconds'] / 60:.1f} min, {entry['checks_passed']}/{entry['checks']} checks held, "
+              f"{len(entry['errors'])} other errors, {len(entry['numbers'])} numbers", flush=True)
+        for c in entry["check_cells"] + entry["errors"]:
+            if c.get("error"):
+                print(f"    cell {c['cell']}: {c['error']}")
+        results["notebooks"][path.name[:2]] = entry
+    if args.quick:
+        print("quick mode: nothing written")
+        return
+    results.update(machine=machine(), date=datetime.date.today().isoformat(), mode="full")
+    RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+    write_readme(results)
+    print(f"wrote {RESULTS.relative_to(ROOT)} and the README's results section")
+
+
+if __name__ == "__main__":
+    main()
