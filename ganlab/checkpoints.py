@@ -43,12 +43,28 @@ def state(gan):
                 discriminator_spec=_spec(gan.discriminator))
 
 
-def save(gan, path):
-    """Write state(gan) to `path` through a temporary file, so a crash never leaves half a file."""
+def compact_state(gan, history_points=2000):
+    """A small copy for sharing a trained model: weights and snapshots in half precision, the
+    history thinned to about `history_points` steps, no optimizer state (it cannot resume)."""
+    half = lambda sd: {k: v.half() if v.is_floating_point() else v for k, v in sd.items()}     # noqa: E731
+    full = state(gan)
+    keep = max(1, len(gan.history["step"]) // history_points)
+    extras = {k: ([t.half() if torch.is_tensor(t) and t.is_floating_point() else t for t in v] if isinstance(v, list)
+                  else v.half() if torch.is_tensor(v) and v.is_floating_point() else v)
+              for k, v in gan.extras.items()}
+    return dict(full, generator=half(full["generator"]), discriminator=half(full["discriminator"]),
+                ema_generator=half(full["ema_generator"]) if full["ema_generator"] is not None else None,
+                g_optimizer=None, d_optimizer=None, extras=extras, compact=True,
+                history={k: v[keep - 1::keep] for k, v in gan.history.items()})
+
+
+def save(gan, path, compact=False):
+    """Write state(gan) (or compact_state) to `path` through a temporary file, so a crash never
+    leaves half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    torch.save(state(gan), tmp)
+    torch.save(compact_state(gan) if compact else state(gan), tmp)
     os.replace(tmp, path)
     return path
 
@@ -99,11 +115,14 @@ def load(path, generator=None, discriminator=None, device=None):
             gan.ema_generator.load_state_dict(saved["ema_generator"])
     except RuntimeError as err:
         raise CheckpointError(f"{path} does not match the models given: {str(err)[:300]}") from None
-    gan.g_optimizer.load_state_dict(saved["g_optimizer"])
-    gan.d_optimizer.load_state_dict(saved["d_optimizer"])
+    if saved["g_optimizer"] is not None:                   # a compact copy has none
+        gan.g_optimizer.load_state_dict(saved["g_optimizer"])
+        gan.d_optimizer.load_state_dict(saved["d_optimizer"])
+    gan.extras = {k: ([t.float() if torch.is_tensor(t) and t.dtype == torch.half else t for t in v]
+                      if isinstance(v, list) else v.float() if torch.is_tensor(v) and v.dtype == torch.half else v)
+                  for k, v in saved.get("extras", {}).items()}
     gan.step, gan.elapsed = saved["step"], saved["elapsed"]
     gan.history = {k: list(v) for k, v in saved["history"].items()}
-    gan.extras = dict(saved.get("extras", {}))
     _restore_streams(gan, saved, path)
     return gan
 

@@ -1,16 +1,18 @@
 """Mode collapse, measured: GAN variants on a toy mixture, several seeds, one table.
 
-    rows = compare({"GAN": dict(loss="minimax"), "WGAN-GP": dict(loss="wgan-gp")},
-                   target="grid25", seeds=5, steps=10_000)
+    rows = compare({"GAN": {}, "+ packing": dict(pack=2)}, target="grid25", seeds=5, steps=10_000)
     print(table(rows))
+    rows = compare({"PacGAN4": dict(pack=4)}, recipe="pacgan", target="ring8", steps=6000, at=(2000, 4000))
     history = coverage_over_time(gan, data, "ring8", steps=5000, every=250)
 
-Every variant is a set of recipes.toy_gan settings (a loss, a discriminator option,
-a trainer option), so a remedy is a small delta, never a new training loop. The
-measure is metrics.mode_coverage on 2,500 samples: modes covered and the share of
-high-quality samples (within 3 std of a mode), averaged over seeds, as in the
-VEEGAN and PacGAN papers.
+Every variant is a set of settings for one recipe (recipes.toy_gan, or recipes.pacgan_toy
+for the PacGAN paper's networks), so a remedy is a small delta, never a new training
+loop. The measure is metrics.mode_coverage on 2,500 samples: modes covered, the share of
+high-quality samples (within 3 std of a mode) and PacGAN's reverse KL, averaged over
+seeds, as in the VEEGAN and PacGAN papers; `at` also measures at earlier steps of the
+same runs, to show whether a gap is a matter of time.
 """
+import math
 import multiprocessing
 import os
 import statistics
@@ -25,23 +27,35 @@ from . import metrics as _metrics
 from . import recipes as _recipes
 from .runtime import resolve_device
 
+RECIPES = {"toy": _recipes.toy_gan, "pacgan": _recipes.pacgan_toy}
+NUMBERS = ("covered", "high_quality", "reverse_kl", "top_share")
 
-def run(settings, target="grid25", seed=0, steps=10_000, n_samples=2500, device=None, data_size=50_000):
-    """Train one toy GAN with `settings` and measure it; returns dict(covered, high_quality, seconds, samples)."""
+
+def run(settings, target="grid25", seed=0, steps=10_000, n_samples=2500, device=None, data_size=100_000,
+        recipe="toy", at=()):
+    """Train one toy GAN and measure it at `steps` (and at each step count in `at`).
+
+    Returns dict(covered, high_quality, reverse_kl, top_share, seconds, samples, n_modes,
+    trend), where trend is a list of the same numbers with their step, one per measurement.
+    """
     real = _data.toy(target, data_size, seed=1000 + seed, device=device)
-    gan = _recipes.toy_gan(seed=seed, device=device, **settings)
-    gan.fit(real, steps=steps, progress=False)
-    samples = gan.sample(n_samples, seed=10_000 + seed).cpu()
-    cov = _metrics.mode_coverage(samples, target)
-    return dict(covered=cov["covered"], high_quality=cov["high_quality"], seconds=gan.elapsed,
-                samples=samples, n_modes=cov["n_modes"])
+    gan = RECIPES[recipe](seed=seed, device=device, **settings)
+    trend = []
+    for mark in sorted({int(m) for m in at if 0 < m < steps} | {int(steps)}):
+        gan.fit(real, steps=mark - gan.step, progress=False)
+        samples = gan.sample(n_samples, seed=10_000 + seed).cpu()
+        cov = _metrics.mode_coverage(samples, target)
+        cov["top_share"] = top_share(samples, target)
+        trend.append(dict(step=gan.step, **{k: cov[k] for k in NUMBERS}))
+    return dict(trend[-1], seconds=gan.elapsed, samples=samples, n_modes=cov["n_modes"], trend=trend)
 
 
-def compare(variants, target="grid25", seeds=5, steps=10_000, device=None, workers=None, progress=True):
-    """Run every variant ({name: toy_gan settings}) for `seeds` seeds; returns {name: row}.
+def compare(variants, target="grid25", seeds=5, steps=10_000, device=None, workers=None, progress=True,
+            recipe="toy", at=()):
+    """Run every variant ({name: settings}) for `seeds` seeds; returns {name: row}.
 
-    A row holds per-seed lists (covered, high_quality, seconds), their means, and the
-    samples of the first seed (for plotting).
+    A row holds per-seed lists (covered, high_quality, reverse_kl, seconds), their means,
+    the mean trend over `at`, and the samples of the first seed (for plotting).
     workers: CPU processes training in parallel, one thread each (default: up to 4, one
     per core; 1 on a GPU). These small networks keep one core busy with little work,
     so runs side by side finish sooner than one run using every core.
@@ -53,11 +67,12 @@ def compare(variants, target="grid25", seeds=5, steps=10_000, device=None, worke
     results = {}
     bar = tqdm(total=len(jobs), desc=f"{len(variants)} variants x {seeds} seeds on {target}",
                disable=not progress)
+    kwargs = dict(target=target, steps=steps, recipe=recipe, at=tuple(at))
     if workers > 1:
         context = multiprocessing.get_context("spawn")      # safe with threads and notebooks
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup,
                                  initargs=(sys.path,)) as pool:
-            futures = {pool.submit(run, variants[name], target, seed=s, steps=steps, device="cpu"): (name, s)
+            futures = {pool.submit(run, variants[name], seed=s, device="cpu", **kwargs): (name, s)
                        for name, s in jobs}
             for future in as_completed(futures):
                 results[futures[future]] = future.result()
@@ -65,20 +80,32 @@ def compare(variants, target="grid25", seeds=5, steps=10_000, device=None, worke
     else:
         for name, s in jobs:
             bar.set_postfix_str(name)
-            results[(name, s)] = run(variants[name], target, seed=s, steps=steps, device=device)
+            results[(name, s)] = run(variants[name], seed=s, device=device, **kwargs)
             bar.update(1)
     bar.close()
     rows = {}
     for name, s in jobs:                      # in the order given, whatever order they finished
         r = results[(name, s)]
-        row = rows.setdefault(name, dict(covered=[], high_quality=[], seconds=[], n_modes=r["n_modes"],
-                                         samples=r["samples"], settings=dict(variants[name]), steps=steps))
-        for key in ("covered", "high_quality", "seconds"):
+        row = rows.setdefault(name, dict({k: [] for k in NUMBERS + ("seconds", "trends")},
+                                         n_modes=r["n_modes"], samples=r["samples"],
+                                         settings=dict(variants[name]), steps=steps, recipe=recipe))
+        for key in NUMBERS + ("seconds",):
             row[key].append(r[key])
+        row["trends"].append(r["trend"])
     for row in rows.values():
-        row["mean_covered"] = statistics.mean(row["covered"])
-        row["mean_high_quality"] = statistics.mean(row["high_quality"])
+        for key in NUMBERS:
+            row[f"mean_{key}"] = statistics.mean(row[key])
+        row["trend"] = [dict(step=points[0]["step"], **{k: statistics.mean(p[k] for p in points) for k in NUMBERS})
+                        for points in zip(*row.pop("trends"))]
     return rows
+
+
+def top_share(samples, target):
+    """The largest share of samples that have one and the same mode as their nearest: 1 / K for
+    an even spread, 1 when every sample piles up by one mode (high quality or not)."""
+    centres, _ = _data.toy_modes(target)
+    nearest = torch.cdist(samples.detach().float().cpu(), centres.cpu()).argmin(1)
+    return float(torch.bincount(nearest, minlength=len(centres)).max() / len(nearest))
 
 
 def _worker_setup(path):
@@ -86,15 +113,32 @@ def _worker_setup(path):
     torch.set_num_threads(1)
 
 
-def table(rows, target="grid25"):
-    """The comparison as text: per row, steps, mean (and range over seeds) of modes covered and % high quality."""
-    lines = [f"{'variant':<34} {'steps':>6} {'modes covered':>18} {'high quality':>20} {'s / run':>8}",
-             "-" * 90]
+def _spread(values, scale=1.0, digits=1):
+    """'mean (lowest-highest)' of a list, e.g. '17.8 (12-24)'."""
+    fmt = f"{{:.{digits}f}}"
+    lo, hi = min(values) * scale, max(values) * scale
+    return f"{fmt.format(statistics.mean(values) * scale)} ({lo:.0f}-{hi:.0f})"
+
+
+def table(rows, published=None):
+    """The comparison as text: per row, steps, modes covered, % high quality and reverse KL,
+    each as the mean over seeds with the lowest and highest seed; beside them the published
+    numbers when `published` ({row name: (modes, high quality %, reverse KL or None)}) has the row."""
+    published = published or {}
+    head = f"{'variant':<30} {'steps':>6} {'modes covered':>16} {'high quality %':>16} {'reverse KL':>11}"
+    if published:
+        head += f"   {'published: modes, HQ %, rKL':>28}"
+    lines = [head, "-" * len(head)]
     for name, r in rows.items():
         k = r["n_modes"]
-        lines.append(f"{name:<34} {r['steps']:6d} {r['mean_covered']:5.1f} / {k} ({min(r['covered'])}-{max(r['covered'])})"
-                     f"{100 * r['mean_high_quality']:10.1f}% ({100 * min(r['high_quality']):.0f}-"
-                     f"{100 * max(r['high_quality']):.0f}%) {statistics.mean(r['seconds']):8.1f}")
+        finite = [v for v in r["reverse_kl"] if math.isfinite(v)]
+        rkl = f"{statistics.mean(finite):.2f}" if len(finite) == len(r["reverse_kl"]) else "inf"
+        line = (f"{name:<30} {r['steps']:6d} {_spread(r['covered']):>11} / {k:<2} "
+                f"{_spread(r['high_quality'], 100):>16} {rkl:>11}")
+        if name in published:
+            modes, hq, kl = published[name]
+            line += f"   {modes:>11} / {k:<2} {hq:5.1f}  " + ("   -" if kl is None else f"{kl:5.2f}")
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -108,11 +152,12 @@ def coverage_over_time(gan, data, target, steps, every, n_samples=2500, progress
 
     Returns dict(step (T,), counts (T, K): high-quality samples per mode, nearest (T, K):
     all samples by their nearest mode, high quality or not, covered (T,), high_quality
-    (T,), samples: a list of T sample tensors), the record that shows a collapsed
-    generator hopping from mode to mode.
+    (T,), spread (T,): the samples' standard deviation, averaged over x and y, samples: a
+    list of T sample tensors), the record that shows a collapsed generator hopping from
+    mode to mode.
     """
     centres, _ = _data.toy_modes(target)
-    out = dict(step=[], counts=[], nearest=[], covered=[], high_quality=[], samples=[])
+    out = dict(step=[], counts=[], nearest=[], covered=[], high_quality=[], spread=[], samples=[])
     z = gan.noise(n_samples, seed=12_345)
     for _ in tqdm(range(max(1, steps // every)), desc="training, measuring coverage", disable=not progress):
         gan.fit(data, steps=every, progress=False)
@@ -123,6 +168,7 @@ def coverage_over_time(gan, data, target, steps, every, n_samples=2500, progress
         out["nearest"].append(torch.bincount(torch.cdist(samples, centres.cpu()).argmin(1), minlength=len(centres)))
         out["covered"].append(cov["covered"])
         out["high_quality"].append(cov["high_quality"])
+        out["spread"].append(float(samples.std(0).mean()))
         out["samples"].append(samples[:1000])
     out["counts"], out["nearest"] = torch.stack(out["counts"]), torch.stack(out["nearest"])
     return out

@@ -24,7 +24,10 @@ def mode_coverage(samples, centres, std=None, threshold=3.0):
     the nearest centre of at least one high-quality sample. Use 2500 samples.
 
     centres: (K, 2) tensor, or a toy name ("ring8", "grid25") to look them up.
-    Returns dict(covered, n_modes, high_quality (fraction in [0, 1]), counts (K,)).
+    Returns dict(covered, n_modes, high_quality (fraction in [0, 1]), counts (K,),
+    reverse_kl): reverse_kl is PacGAN's third number, KL(q ‖ uniform) in nats, where
+    q is how the high-quality samples share out over the modes: 0 when every mode gets
+    the same share, log K when all sit on one mode (inf when there are none).
     """
     if isinstance(centres, str):
         centres, std = _data.toy_modes(centres)
@@ -38,8 +41,10 @@ def mode_coverage(samples, centres, std=None, threshold=3.0):
     nearest_dist, nearest = dist.min(dim=1)
     good = nearest_dist <= threshold * std
     counts = torch.bincount(nearest[good], minlength=len(centres))
+    q = counts.double() / counts.sum().clamp(min=1)
+    reverse_kl = float((q[q > 0] * (q[q > 0] * len(centres)).log()).sum()) if counts.sum() > 0 else math.inf
     return dict(covered=int((counts > 0).sum()), n_modes=len(centres),
-                high_quality=float(good.float().mean()), counts=counts)
+                high_quality=float(good.float().mean()), counts=counts, reverse_kl=reverse_kl)
 
 
 def mmd(x, y, bandwidths=(0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)):

@@ -265,8 +265,11 @@ def score_surface(critic, real, fake=None, ax=None, bounds=None, title=None, res
     return fig
 
 
-def samples_over_modes(samples, name_or_centres, std=None, ax=None, title=None):
-    """Generated 2D samples drawn over the true mode centres (rings: 3 std, 'high quality')."""
+def samples_over_modes(samples, name_or_centres, std=None, ax=None, title=None, margin=0.6):
+    """Generated 2D samples drawn over the true mode centres: black crosses for covered modes,
+    red for missed ones. The axes are fixed around the modes (margin: a share of their
+    extent), so pictures of different runs or moments line up; the title says how many
+    samples fall outside the view."""
     from . import data as _data
 
     if isinstance(name_or_centres, str):
@@ -276,12 +279,18 @@ def samples_over_modes(samples, name_or_centres, std=None, ax=None, title=None):
     cov = _metrics.mode_coverage(samples, centres, std)
     fig, ax = _new(ax, (4, 4))
     s = samples.detach().float().cpu()
-    ax.scatter(s[:, 0], s[:, 1], s=3, c="tab:orange", alpha=0.5)
+    c = centres.detach().float().cpu()
+    lo, hi = c.min().item(), c.max().item()
+    pad = margin * (hi - lo) / 2 + 0.2
+    ax.scatter(s[:, 0], s[:, 1], s=3, c="tab:orange", alpha=0.5, label="generated")
     covered = cov["counts"] > 0
-    c = centres.cpu()
     ax.scatter(c[covered, 0], c[covered, 1], marker="x", c="k", s=40, label="covered mode")
     ax.scatter(c[~covered, 0], c[~covered, 1], marker="x", c="r", s=40, label="missed mode")
-    ax.set_aspect("equal")
+    ax.set_xlim(lo - pad, hi + pad), ax.set_ylim(lo - pad, hi + pad), ax.set_aspect("equal")
+    ax.set_xlabel("x₁"), ax.set_ylabel("x₂")
+    outside = int(((s < lo - pad) | (s > hi + pad)).any(1).sum())
+    if outside:
+        ax.text(0.02, 0.02, f"{outside} of {len(s)} samples outside the view", transform=ax.transAxes, fontsize=7)
     ax.set_title(title or f"{cov['covered']}/{cov['n_modes']} modes, {100 * cov['high_quality']:.0f}% high quality")
     return fig
 

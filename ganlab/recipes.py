@@ -11,7 +11,7 @@ earlier GAN from here rather than copying its settings.
 import torch
 
 from . import models
-from .runtime import checkpoint_path
+from .runtime import checkpoint_path, reference_export
 from .training import GAN
 from .unrolled import UnrolledGAN
 
@@ -67,6 +67,7 @@ def train_or_load(name, build, data, steps=None, seconds=None, snapshots=8, n_fi
         gan = GAN.load(path, device=device)
         print(f"loaded {path} (step {gan.step}, {gan.elapsed / 60:.1f} min of training); "
               f"delete it to train again")
+        _export(name, gan)
         return gan
     gan = build(device=device)
     fixed_z = gan.noise(n_fixed, seed=fixed_seed)
@@ -96,7 +97,14 @@ def train_or_load(name, build, data, steps=None, seconds=None, snapshots=8, n_fi
         return gan
     gan.save(path)
     print(f"trained {gan.step} steps in {gan.elapsed / 60:.1f} min; saved {path}")
+    _export(name, gan)
     return gan
+
+
+def _export(name, gan):
+    target = reference_export(name)
+    if target is not None:
+        gan.save(target, compact=True)
 
 
 # the Wasserstein GANs as their papers train them: the critic gets n_critic = 5 updates per

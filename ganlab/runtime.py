@@ -74,6 +74,16 @@ def checkpoint_dir():
     return Path(os.environ.get("GANLAB_CHECKPOINTS", "checkpoints"))
 
 
+def reference_export(name):
+    """Where the full-mode command keeps a copy of result `name` for the series' reference
+    models ($GANLAB_REFERENCE_EXPORT/name.pt), or None when it is not exporting (or in quick mode)."""
+    folder = os.environ.get("GANLAB_REFERENCE_EXPORT")
+    if not folder or _quick_mode():
+        return None
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return Path(folder) / f"{name}.pt"
+
+
 def checkpoint_path(name):
     """Path for checkpoint `name`, e.g. checkpoints/03_mlp_gan.pt (or -quick.pt)."""
     suffix = "-quick" if quick() else ""
@@ -121,6 +131,7 @@ def cached(name, compute, settings=None):
             raise ValueError(f"{path} could not be read ({type(err).__name__}); delete it to compute "
                              f"the result again") from None
         print(f"using the result kept in {path} (computed {made} with these settings); delete it to compute again")
+        _export(key, value, made, settings)
         return value
     _COMPUTING[0] += 1
     try:
@@ -135,4 +146,13 @@ def cached(name, compute, settings=None):
     made = datetime.datetime.now().isoformat(timespec="minutes")
     torch.save({"value": value, "made": made, "settings": repr(settings)}, tmp)
     os.replace(tmp, path)
+    _export(key, value, made, settings)
     return value
+
+
+def _export(key, value, made, settings):
+    import torch
+
+    target = reference_export(key)
+    if target is not None:
+        torch.save({"value": value, "made": made, "settings": repr(settings)}, target)

@@ -473,9 +473,11 @@ class GAN:
         """Everything needed to resume exactly, as plain tensors and numbers."""
         return _checkpoints.state(self)
 
-    def save(self, path):
-        """Save to `path` (written to a temporary file first, so a crash never leaves half a file)."""
-        return _checkpoints.save(self, path)
+    def save(self, path, compact=False):
+        """Save to `path` (written to a temporary file first, so a crash never leaves half a file).
+
+        compact=True keeps a small copy to share (half precision, no optimizer state)."""
+        return _checkpoints.save(self, path, compact=compact)
 
     @classmethod
     def load(cls, path, generator=None, discriminator=None, device=None):

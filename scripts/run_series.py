@@ -11,7 +11,8 @@ per notebook: the numbers it reported (ganlab.results.report / record), each che
 cell (a cell with an assert) and whether it held, errors in other cells, the run
 time, the machine, the torch version, the device and the date. Last, the README's
 result tables are rewritten from that file. The executed notebooks are kept in
-artifacts/run-series/ to look at.
+artifacts/run-series/ to look at, with compact copies of the trained models and kept
+results in artifacts/run-series/reference/.
 """
 import argparse
 import datetime
@@ -61,7 +62,7 @@ def run_one(path, quick, checkpoints, artifacts, timeout):
     numbers_file = Path(tempfile.mkstemp(prefix="ganlab-results-", suffix=".jsonl")[1])
     env_before = dict(os.environ)
     os.environ.update(GANLAB_QUICK="1" if quick else "0", GANLAB_RESULTS_OUT=str(numbers_file),
-                      GANLAB_CHECKPOINTS=str(checkpoints))
+                      GANLAB_CHECKPOINTS=str(checkpoints), GANLAB_REFERENCE_EXPORT=str(artifacts / "reference"))
     started = time.perf_counter()
     try:
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,

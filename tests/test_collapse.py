@@ -44,3 +44,39 @@ def test_mode_timeline_shows_shares_per_column():
     assert shown.shape == (3, 3)                        # modes down, time across
     assert shown[:, 0].tolist() == [1.0, 0.0, 0.0] and shown[:, 1].tolist() == [0.5, 0.5, 0.0]
     assert shown[:, 2].tolist() == [0.0, 0.0, 0.0]      # no high-quality samples at all
+
+
+def test_a_trend_measures_the_same_runs_at_earlier_steps():
+    rows = collapse.compare({"GAN": {}}, target="ring8", seeds=2, steps=6, at=(2, 4), workers=1, progress=False)
+    row = rows["GAN"]
+    assert [p["step"] for p in row["trend"]] == [2, 4, 6]
+    last = row["trend"][-1]                               # the last point is the table's own numbers
+    assert last["covered"] == row["mean_covered"] and last["high_quality"] == pytest.approx(row["mean_high_quality"])
+    assert len(row["reverse_kl"]) == 2
+
+
+def test_the_pacgan_recipe_is_the_papers_network():
+    gan = recipes.pacgan_toy(pack=4)
+    linear = [m for m in gan.generator.modules() if isinstance(m, torch.nn.Linear)]
+    assert [m.out_features for m in linear] == [400, 400, 400, 400, 2]
+    assert sum(isinstance(m, torch.nn.BatchNorm1d) for m in gan.generator.modules()) == 4
+    d_linear = [m for m in gan.discriminator.modules() if isinstance(m, torch.nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in d_linear] == [(8, 1000), (200, 1000), (200, 1000), (200, 1)]
+    assert gan.batch_size == 400 and gan.pack == 4                    # 100 packs of 4 samples
+    assert gan.d_optimizer.param_groups[0]["betas"] == (0.8, 0.999) and gan.d_optimizer.param_groups[0]["lr"] == 1e-4
+    assert abs(d_linear[1].weight.std().item() - 0.02) < 0.002     # weights ~ N(0, 0.02)
+    x = torch.randn(8, 2)
+    assert gan.score(x).shape == (2, 1)
+
+
+def test_maxout_keeps_the_largest_piece():
+    from ganlab.models import Maxout
+
+    x = torch.tensor([[1.0, 5.0, -2.0, 0.5, 0.0, -1.0]])          # 2 units x 3 pieces
+    assert Maxout(3)(x).tolist() == [[5.0, 0.5]]
+
+
+def test_table_puts_published_numbers_beside_ours():
+    rows = collapse.compare({"GAN": {}}, target="ring8", seeds=1, steps=2, workers=1, progress=False)
+    text = collapse.table(rows, published={"GAN": (6.3, 98.2, 0.45)})
+    assert "published" in text and "6.3" in text and "98.2" in text and "0.45" in text

@@ -66,3 +66,18 @@ def test_memorization_flags_copies():
     assert metrics.memorization(copies, train, held_out)["median_ratio"] < 0.05
     m = metrics.memorization(fresh, train, held_out)
     assert 0.8 < m["median_ratio"] < 1.25 and m["generated"].shape == (100,)
+
+
+def test_reverse_kl_by_hand():
+    from ganlab.data import toy_modes
+
+    centres, _ = toy_modes("ring8")
+    even = metrics.mode_coverage(centres.repeat(10, 1), "ring8")
+    assert even["reverse_kl"] == pytest.approx(0.0, abs=1e-9)          # every mode the same share
+    one = metrics.mode_coverage(centres[:1].repeat(80, 1), "ring8")
+    assert one["reverse_kl"] == pytest.approx(math.log(8))              # all on one mode
+    half = metrics.mode_coverage(torch.cat([centres[:1].repeat(30, 1), centres[1:2].repeat(10, 1)]), "ring8")
+    q = torch.tensor([0.75, 0.25])
+    assert half["reverse_kl"] == pytest.approx(float((q * (q * 8).log()).sum()))
+    nowhere = metrics.mode_coverage(torch.full((5, 2), 9.0), "ring8")
+    assert nowhere["reverse_kl"] == math.inf

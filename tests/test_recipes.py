@@ -78,3 +78,19 @@ def test_snapshots_follow_a_time_budget(tmp_path, monkeypatch):
     steps = gan.extras["snapshot_steps"]
     assert steps[0] == 0 and steps[-1] == gan.step > 0 and steps == sorted(set(steps))
     assert 3 <= len(steps) <= 5                          # step 0, about one per third, the end
+
+
+def test_reference_export_keeps_a_small_copy_that_loads(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANLAB_CHECKPOINTS", str(tmp_path / "ckpt"))
+    monkeypatch.setenv("GANLAB_REFERENCE_EXPORT", str(tmp_path / "reference"))
+    monkeypatch.setenv("GANLAB_QUICK", "0")
+    gan = recipes.train_or_load("toy", lambda device=None: recipes.toy_gan(device=device, batch_size=32, ema=0.9),
+                                ganlab.data.toy("ring8", 500, seed=0), steps=30, snapshots=3)
+    copy = tmp_path / "reference" / "toy.pt"
+    small = ganlab.GAN.load(copy)
+    z = gan.noise(16, seed=1)
+    assert torch.allclose(small.sample(z=z), gan.sample(z=z), atol=2e-2)      # half precision
+    assert small.step == 30 and len(small.extras["snapshots"]) == len(gan.extras["snapshots"])
+    assert copy.stat().st_size < 0.6 * ganlab.runtime.checkpoint_path("toy").stat().st_size
+    kept = ganlab.runtime.cached("numbers", lambda: {"a": 1}, settings={"x": 1})
+    assert kept == {"a": 1} and len(list((tmp_path / "reference").glob("numbers-*.pt"))) == 1
