@@ -3,7 +3,7 @@
 Notebooks hold the story; this package holds the machinery. Each module is one
 idea and can be read in one sitting:
 
-    runtime     device(), seed(), quick mode and budget()
+    runtime     device(), seed(), the three modes (reference, full, quick) and budget()
     data        2D toy distributions and MNIST (offline fallback included)
     models      MLP and DCGAN generators / discriminators, DCGAN init
     losses      every GAN loss in one registry, by name
@@ -35,7 +35,7 @@ from . import runtime, data, models, losses, checkpoints, training, unrolled, mo
 from . import results  # noqa: F401
 from . import classifier  # noqa: F401
 from . import critics, recipes, collapse, exercises  # noqa: F401
-from .runtime import device, seed, quick, budget  # noqa: F401
+from .runtime import device, seed, quick, budget, mode, set_mode  # noqa: F401
 from .training import GAN  # noqa: F401
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

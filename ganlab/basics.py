@@ -99,7 +99,7 @@ def plot_boundaries(x, y, generative=None, discriminative=None, samples=None, ax
                     names=("class 0", "class 1"), lim=3.5):
     """The points, and where each model's p(y=1 | x) crosses 1/2 (its decision boundary)."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(5, 4))
+        _, ax = plt.subplots(figsize=(6.8, 4), layout="constrained")
     grid = torch.linspace(-lim, lim, 200)
     gy, gx = torch.meshgrid(grid, grid, indexing="ij")
     pts = torch.stack([gx.flatten(), gy.flatten()], 1)
@@ -120,5 +120,6 @@ def plot_boundaries(x, y, generative=None, discriminative=None, samples=None, ax
                        edgecolors="k", linewidths=0.3, label=f"sampled {names[label]}")
     ax.set_xlim(-lim, lim), ax.set_ylim(-lim, lim), ax.set_aspect("equal")
     ax.set_xlabel("size (standardised)"), ax.set_ylabel("speed (standardised)")
-    ax.legend(handles=ax.get_legend_handles_labels()[0] + handles, fontsize=7, loc="upper left")
+    ax.legend(handles=ax.get_legend_handles_labels()[0] + handles, fontsize=7, loc="upper left",
+              bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
     return ax.figure

@@ -44,7 +44,8 @@ def state(gan):
 
 
 def compact_state(gan, history_points=2000):
-    """A small copy for sharing a trained model: weights and snapshots in half precision, the
+    """A small copy for sharing a trained model: the discriminator and the snapshots in half
+    precision (the generators stay exact, so their samples and scores do not change), the
     history thinned to about `history_points` steps, no optimizer state (it cannot resume)."""
     half = lambda sd: {k: v.half() if v.is_floating_point() else v for k, v in sd.items()}     # noqa: E731
     full = state(gan)
@@ -52,8 +53,7 @@ def compact_state(gan, history_points=2000):
     extras = {k: ([t.half() if torch.is_tensor(t) and t.is_floating_point() else t for t in v] if isinstance(v, list)
                   else v.half() if torch.is_tensor(v) and v.is_floating_point() else v)
               for k, v in gan.extras.items()}
-    return dict(full, generator=half(full["generator"]), discriminator=half(full["discriminator"]),
-                ema_generator=half(full["ema_generator"]) if full["ema_generator"] is not None else None,
+    return dict(full, discriminator=half(full["discriminator"]),
                 g_optimizer=None, d_optimizer=None, extras=extras, compact=True,
                 history={k: v[keep - 1::keep] for k, v in gan.history.items()})
 

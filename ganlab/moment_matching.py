@@ -14,11 +14,11 @@ from tqdm.auto import tqdm
 
 from .metrics import mmd
 from .runtime import resolve_device
-from .training import TrainingDiverged
+from .training import TrainingDiverged, _optimizer
 
 
 def fit_mmd(generator, data, steps=1000, batch_size=256, lr=1e-3, bandwidths=None, latent_dim=None,
-            seed=None, progress=True, device=None):
+            seed=None, progress=True, device=None, betas=(0.5, 0.999)):
     """Train a generator alone by minimising MMD(generated batch, real batch): a
     generative moment matching network, the non-adversarial way to match two
     distributions. Returns the list of per-step MMD² values.
@@ -33,7 +33,7 @@ def fit_mmd(generator, data, steps=1000, batch_size=256, lr=1e-3, bandwidths=Non
         raise ValueError("pass latent_dim=... (the length of the noise vector z your generator takes)")
     data = data.to(dev)
     rng = torch.Generator(device=dev).manual_seed(seed if seed is not None else int(torch.randint(2**62, (1,))))
-    opt = torch.optim.Adam(generator.parameters(), lr=lr)
+    opt = _optimizer("adam", generator.parameters(), lr, betas, dev)      # the same Adam as ganlab.GAN's
     kw = {} if bandwidths is None else {"bandwidths": bandwidths}
     values = []
     try:

@@ -22,9 +22,19 @@ from . import losses as _losses
 from . import metrics as _metrics
 
 
+# one look for every figure of the series: small legends and labels, and legends placed
+# outside the data (legend_outside) so no point is hidden behind one
+plt.rcParams.update({"legend.fontsize": 8, "axes.titlesize": 10, "axes.labelsize": 9, "figure.dpi": 100})
+
+
+def legend_outside(ax, **kwargs):
+    """A legend to the right of the axes, outside the data."""
+    return ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **kwargs)
+
+
 def _new(ax, figsize):
     if ax is None:
-        fig, ax = plt.subplots(figsize=figsize)
+        fig, ax = plt.subplots(figsize=figsize, layout="constrained")    # leaves room for outside legends
         return fig, ax
     return ax.figure, ax
 
@@ -88,11 +98,11 @@ def smooth(values, window):
 
 def distance_histograms(groups, ax=None, bins=40, xlabel="Euclidean distance in pixel space"):
     """Overlaid histograms of distances, e.g. {"real → nearest real": d1, "noise → nearest real": d2}."""
-    fig, ax = _new(ax, (6, 3))
+    fig, ax = _new(ax, (7.5, 3))
     for label, d in groups.items():
         ax.hist(torch.as_tensor(d).flatten().cpu().numpy(), bins=bins, alpha=0.6, label=label)
-    ax.set_xlabel(xlabel)
-    ax.legend()
+    ax.set_xlabel(xlabel), ax.set_ylabel("number of images")
+    legend_outside(ax)
     return fig
 
 
@@ -107,14 +117,14 @@ def nearest_neighbours_grid(queries, reference, k=3, title=None):
 
 def digit_histograms(groups, ax=None):
     """Side-by-side bars of predicted-digit shares, e.g. {"real": counts, "generated": counts} (10 counts each)."""
-    fig, ax = _new(ax, (7, 3))
+    fig, ax = _new(ax, (8.5, 3))
     width = 0.8 / len(groups)
     for k, (label, counts) in enumerate(groups.items()):
         c = np.asarray(counts, dtype=float)
         ax.bar(np.arange(10) + (k - (len(groups) - 1) / 2) * width, c / c.sum(), width, label=label)
     ax.set_xticks(range(10))
-    ax.set_xlabel("predicted digit"), ax.set_ylabel("share")
-    ax.legend()
+    ax.set_xlabel("predicted digit"), ax.set_ylabel("share of images")
+    legend_outside(ax)
     return fig
 
 
@@ -123,17 +133,17 @@ def training_curves(history, window=None, axes=None, title=None):
     steps = np.asarray(history["step"])
     window = window or max(1, len(steps) // 50)
     if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
+        fig, axes = plt.subplots(1, 2, figsize=(12, 3.2), layout="constrained")
     fig = axes[0].figure
     axes[0].plot(steps, smooth(history["d_loss"], window), label="D loss")
     axes[0].plot(steps, smooth(history["g_loss"], window), label="G loss")
-    axes[0].set_xlabel("step"), axes[0].set_title("losses"), axes[0].legend()
+    axes[0].set_xlabel("step"), axes[0].set_ylabel("loss"), axes[0].set_title("losses")
     axes[1].plot(steps, smooth(history["d_real"], window), label="mean D(x), real")
     axes[1].plot(steps, smooth(history["d_fake"], window), label="mean D(G(z)), fake")
-    axes[1].set_xlabel("step"), axes[1].set_title("discriminator's scores"), axes[1].legend()
+    axes[1].set_xlabel("step"), axes[1].set_ylabel("D's output"), axes[1].set_title("discriminator's scores")
+    legend_outside(axes[0]), legend_outside(axes[1])
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
     return fig
 
 
@@ -212,7 +222,7 @@ def toy_view(gan, real, ax=None, bounds=None, n_fake=500, heatmap=True, grid=Tru
     """
     real = real.detach().float().cpu()
     bounds = bounds or bounds_for(real)
-    fig, ax = _new(ax, (5, 5))
+    fig, ax = _new(ax, (6.4, 5))
     (x0, x1), (y0, y1) = bounds
     if heatmap:
         hm = discriminator_heatmap(gan, bounds)
@@ -225,7 +235,7 @@ def toy_view(gan, real, ax=None, bounds=None, n_fake=500, heatmap=True, grid=Tru
                            label="D(x)" if gan.loss.probability else "critic score")
     if grid:
         for curve in warped_grid(gan):
-            ax.plot(curve[:, 0], curve[:, 1], color="0.35", lw=0.5, alpha=0.6)
+            ax.plot(curve[:, 0], curve[:, 1], color="0.3", lw=0.8, alpha=0.7)
     ax.scatter(real[:1000, 0], real[:1000, 1], s=4, c="k", label="real")
     z = gan.noise(n_fake, seed=seed)
     fake, push = generator_gradients(gan, z)
@@ -237,29 +247,48 @@ def toy_view(gan, real, ax=None, bounds=None, n_fake=500, heatmap=True, grid=Tru
         ax.quiver(fake[k, 0], fake[k, 1], push[k, 0] / norm, push[k, 1] / norm, color="tab:green",
                   angles="xy", scale_units="xy", scale=1 / (0.12 * (x1 - x0)), width=0.004)
     ax.set_xlim(x0, x1), ax.set_ylim(y0, y1), ax.set_aspect("equal")
-    ax.legend(loc="upper right", fontsize=8)
+    ax.set_xlabel("x₁"), ax.set_ylabel("x₂")
+    legend_outside(ax)
     ax.set_title(title or f"step {gan.step}")
     return fig
 
 
 @torch.no_grad()
-def score_surface(critic, real, fake=None, ax=None, bounds=None, title=None, resolution=80):
-    """A bare critic's (or discriminator's) raw scores over the plane, real (black) and fake (orange) on top."""
-    real = real.detach().float().cpu()
-    bounds = bounds or bounds_for(real)
+def surface(critic, bounds, resolution=80):
+    """A critic's (or discriminator's) raw scores on a grid over bounds: dict(x, y, scores), each
+    (resolution, resolution), plain CPU tensors (so a notebook can keep them without the critic)."""
     (x0, x1), (y0, y1) = bounds
     yy, xx = torch.meshgrid(torch.linspace(y0, y1, resolution), torch.linspace(x0, x1, resolution), indexing="ij")
-    device = next(critic.parameters()).device
-    scores = critic(torch.stack([xx.flatten(), yy.flatten()], 1).to(device)).reshape(resolution, resolution).cpu()
-    fig, ax = _new(ax, (4, 4))
-    im = ax.imshow(scores.numpy(), origin="lower", extent=(x0, x1, y0, y1), cmap="RdBu", aspect="auto")
+    dev = next(critic.parameters()).device
+    scores = critic(torch.stack([xx.flatten(), yy.flatten()], 1).to(dev)).reshape(resolution, resolution).cpu()
+    return dict(x=xx, y=yy, scores=scores)
+
+
+def score_surface(critic, real, fake=None, ax=None, bounds=None, title=None, resolution=80):
+    """Raw scores over the plane, real (black) and fake (orange) on top, with a colour bar.
+
+    critic: a network, or a grid already computed by surface() (then bounds come from it).
+    """
+    real = real.detach().float().cpu()
+    grid = critic if isinstance(critic, dict) else surface(critic, bounds or bounds_for(real), resolution)
+    xx, yy, scores = grid["x"], grid["y"], grid["scores"]
+    x0, x1, y0, y1 = xx.min().item(), xx.max().item(), yy.min().item(), yy.max().item()
+    fig, ax = _new(ax, (4.6, 4))
+    # colour limits span at least a thousandth of the scores' size: a flat critic looks flat,
+    # instead of its rounding noise being stretched over the whole colour scale
+    centre = (scores.max() + scores.min()).item() / 2
+    half = max((scores.max() - scores.min()).item(), 1e-3 * max(1.0, scores.abs().max().item())) / 2
+    im = ax.imshow(scores.numpy(), origin="lower", extent=(x0, x1, y0, y1), cmap="RdBu", aspect="auto",
+                   vmin=centre - half, vmax=centre + half)
     ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="critic score")
-    ax.contour(xx.numpy(), yy.numpy(), scores.numpy(), levels=12, colors="k", linewidths=0.4, alpha=0.5)
-    ax.scatter(real[:500, 0], real[:500, 1], s=3, c="k")
+    if scores.max() - scores.min() > 1e-6 * max(1.0, scores.abs().max().item()):
+        ax.contour(xx.numpy(), yy.numpy(), scores.numpy(), levels=12, colors="k", linewidths=0.4, alpha=0.5)
+    ax.scatter(real[:500, 0], real[:500, 1], s=3, c="k", label="real")
     if fake is not None:
         f = fake.detach().float().cpu()
-        ax.scatter(f[:500, 0], f[:500, 1], s=3, c="tab:orange")
+        ax.scatter(f[:500, 0], f[:500, 1], s=3, c="tab:orange", label="fake")
     ax.set_xlim(x0, x1), ax.set_ylim(y0, y1), ax.set_aspect("equal")
+    ax.set_xlabel("x₁"), ax.set_ylabel("x₂")
     if title:
         ax.set_title(title)
     return fig
@@ -351,7 +380,7 @@ def generator_gradient_curves(names=("minimax", "non-saturating"), ax=None):
     the minimax generator gets almost no gradient.
     """
     s = torch.linspace(-8, 8, 400, requires_grad=True)
-    fig, ax = _new(ax, (5, 3.5))
+    fig, ax = _new(ax, (6.5, 3.5))
     out = {}
     for name in names:
         loss = _losses.get(name)
@@ -360,5 +389,5 @@ def generator_gradient_curves(names=("minimax", "non-saturating"), ax=None):
         ax.plot(torch.sigmoid(s).detach(), out[name], label=name)
     ax.set_xlabel("D(G(z))"), ax.set_ylabel("|∂ loss_G / ∂ score|")
     ax.set_title("generator's gradient vs how fake D thinks G(z) is")
-    ax.legend()
+    legend_outside(ax)
     return fig

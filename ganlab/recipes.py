@@ -11,7 +11,7 @@ earlier GAN from here rather than copying its settings.
 import torch
 
 from . import models
-from .runtime import checkpoint_path, reference_export
+from .runtime import REFERENCE, checkpoint_path, fingerprint, mode, reference_export
 from .training import GAN
 from .unrolled import UnrolledGAN
 
@@ -52,16 +52,31 @@ def dcgan_mnist(width=16, latent_dim=100, seed=0, device=None, batch_size=64, em
 
 
 def train_or_load(name, build, data, steps=None, seconds=None, snapshots=8, n_fixed=32, fixed_seed=123,
-                  device=None, **fit_args):
+                  device=None, settings=None, **fit_args):
     """Load checkpoint `name` if it was trained before; otherwise build(), train and save it.
 
-    Training stops after `steps` or `seconds`, whichever comes first. While it trains,
+    In reference mode the series' own trained model (shipped with ganlab) is loaded
+    instead, and nothing is trained or saved. Training stops after `steps` or `seconds`,
+    whichever comes first. While it trains,
     samples from the same fixed noise (n_fixed codes) are kept `snapshots` times and at
     step 0, in gan.extras["snapshots"] with their steps in gan.extras["snapshot_steps"],
-    so a notebook can show and animate progress. A kernel interrupt ends training early:
+    so a notebook can show and animate progress. `settings` (plain data: the recipe,
+    the budget) is part of the model's name, so a change trains a new model instead of
+    loading one trained otherwise. A kernel interrupt ends training early:
     the model is returned and saved beside the checkpoint as NAME-interrupted.pt, never
     under the final name, so the next run trains in full again.
     """
+    if settings is not None:
+        name = f"{name}-{fingerprint(dict(settings, steps=steps, seconds=seconds))}"
+    shipped = REFERENCE / f"{name}.pt"
+    if mode() == "reference" and shipped.exists():
+        gan = GAN.load(shipped, device=device)
+        print(f"showing the reference model shipped with ganlab ({gan.step:,} steps, {gan.elapsed / 60:.1f} min of "
+              f"training in the reference run), not one trained here. MODE = \"full\" trains your own; it is "
+              f"saved apart and never replaces this one.")
+        return gan
+    if mode() == "reference":
+        print(f"no reference model shipped for {name!r}: training it here")
     path = checkpoint_path(name)
     if path.exists():
         gan = GAN.load(path, device=device)

@@ -15,7 +15,7 @@ import json
 import os
 from pathlib import Path
 
-from .runtime import quick
+from . import runtime
 
 RESULTS = Path(__file__).parent / "_data" / "results.json"
 _LOADED = {}
@@ -59,7 +59,8 @@ def report(notebook, key, value, fmt="{:.3g}", label=None):
     """record() the value and print it beside the reference run's; returns value."""
     record(notebook, key, value, fmt, label)
     ref = reference(notebook, key)
-    mode = "quick mode: tiny sizes, not a result" if quick() else "full mode"
+    mode = {"quick": "quick mode: tiny sizes, not a result", "full": "full mode",
+            "reference": "reference mode: the shipped models"}[runtime.mode()]
     print(f"{label or key}: {_format(value, fmt)} in this run ({mode}) | {_format(ref, fmt)} in the reference run")
     return value
 
@@ -74,9 +75,11 @@ def machine_line(path=RESULTS):
 
 
 def timing(notebook, path=RESULTS):
-    """How long `notebook` took in the reference run (full mode), as a sentence."""
+    """How long `notebook` took in the reference run, in full mode and in reference mode, as a sentence."""
     entry = load(path).get("notebooks", {}).get(notebook)
     if not entry:
         return f"Notebook {notebook} has no reference run yet."
-    return (f"In the reference run ({machine_line(path)}) this notebook took {entry['seconds'] / 60:.1f} min "
-            f"in full mode; {entry['checks_passed']} of {entry['checks']} checks held.")
+    reference = entry.get("reference_mode_seconds")
+    shown = f"; reference mode took {reference:.0f} s" if reference is not None else ""
+    return (f"On the reference machine ({machine_line(path)}) this notebook took {entry['seconds'] / 60:.1f} min "
+            f"in full mode ({entry['checks_passed']} of {entry['checks']} checks held){shown}.")

@@ -1,13 +1,21 @@
-"""Where code runs and how big it runs: device, seeds, quick mode.
+"""Where code runs and how big it runs: device, seeds, and the three modes.
 
     ganlab.device()            cuda, then mps, then cpu
     ganlab.seed(0)             seeds python, numpy and torch (cuda included)
-    ganlab.quick()             True when the environment sets GANLAB_QUICK=1
+    ganlab.set_mode("reference")   a notebook's choice: "reference", "full" or "quick"
+    ganlab.mode(), ganlab.quick()  the mode in force (the environment can override the notebook)
     ganlab.budget(full=3000, quick=200)   the size for the current mode
 
-Quick mode exists so CI (and an impatient reader) can run every notebook end to
-end in well under two minutes on a CPU. It changes sizes, never code paths:
-every notebook asks budget() for its step counts and data sizes, nothing else.
+The three ways through a notebook:
+- reference: the series' own trained models and kept results, shipped with ganlab,
+  are loaded instead of training, so every figure appears in about a minute;
+- full: everything trains here, as the notebook describes;
+- quick: tiny sizes that only show the code runs (what the tests use); its pictures
+  and numbers are not results.
+Quick mode changes sizes, never code paths: every notebook asks budget() for its step
+counts and data sizes. Reference mode uses the full sizes and loads what took long.
+GANLAB_MODE (or GANLAB_QUICK=1, for quick) in the environment wins over the notebook's
+choice, so tests and CI can run every notebook in quick mode.
 """
 import os
 import random
@@ -48,21 +56,50 @@ def seed(n):
     return n
 
 
-def _quick_mode():
-    return os.environ.get("GANLAB_QUICK", "").strip().lower() not in _FALSE
+MODES = ("reference", "full", "quick")
+_CHOSEN = [None]                 # what set_mode() was given
+_SAID = {
+    "reference": "reference mode: the series' own trained models and results, shipped with ganlab, are "
+                 "loaded where a cell would train for long. Set MODE = \"full\" to train everything yourself.",
+    "full": "full mode: everything trains here; the times printed below are the reference run's.",
+    "quick": "quick mode: tiny sizes that only show the code runs; its pictures and numbers are not results.",
+}
+
+
+def mode():
+    """The mode in force: GANLAB_MODE, else quick if GANLAB_QUICK=1, else set_mode()'s choice, else full."""
+    env = os.environ.get("GANLAB_MODE", "").strip().lower()
+    if env:
+        if env not in MODES:
+            raise ValueError(f"GANLAB_MODE={env!r}; choose one of {', '.join(MODES)}")
+        return env
+    if os.environ.get("GANLAB_QUICK", "").strip().lower() not in _FALSE:
+        return "quick"
+    return _CHOSEN[0] or "full"
+
+
+def set_mode(choice):
+    """A notebook's choice of mode; prints which mode is in force and what it means, and returns it."""
+    if choice not in MODES:
+        raise ValueError(f"MODE must be one of {', '.join(repr(m) for m in MODES)}, got {choice!r}")
+    _CHOSEN[0] = choice
+    now = mode()
+    note = "" if now == choice else f" (the environment chose it over MODE = {choice!r})"
+    print(_SAID[now] + note)
+    return now
 
 
 def quick():
-    """True when GANLAB_QUICK is set to something other than 0/false/empty."""
-    return _quick_mode()
+    """True in quick mode (GANLAB_QUICK=1, GANLAB_MODE=quick or MODE = "quick")."""
+    return mode() == "quick"
 
 
 def budget(full, quick):
-    """Pick the full-size value, or the quick-mode value under GANLAB_QUICK=1.
+    """Pick the full-size value, or the quick-mode value in quick mode (reference mode uses full sizes).
 
     Works for any value: a step count, a data size, a tuple of hidden sizes.
     """
-    return quick if _quick_mode() else full
+    return quick if mode() == "quick" else full
 
 
 def checkpoint_dir():
@@ -74,11 +111,14 @@ def checkpoint_dir():
     return Path(os.environ.get("GANLAB_CHECKPOINTS", "checkpoints"))
 
 
+REFERENCE = Path(__file__).parent / "_data" / "reference"     # the reference run's models and results
+
+
 def reference_export(name):
     """Where the full-mode command keeps a copy of result `name` for the series' reference
     models ($GANLAB_REFERENCE_EXPORT/name.pt), or None when it is not exporting (or in quick mode)."""
     folder = os.environ.get("GANLAB_REFERENCE_EXPORT")
-    if not folder or _quick_mode():
+    if not folder or mode() != "full":
         return None
     Path(folder).mkdir(parents=True, exist_ok=True)
     return Path(folder) / f"{name}.pt"
@@ -86,7 +126,7 @@ def reference_export(name):
 
 def checkpoint_path(name):
     """Path for checkpoint `name`, e.g. checkpoints/03_mlp_gan.pt (or -quick.pt)."""
-    suffix = "-quick" if quick() else ""
+    suffix = "-quick" if quick() else ""      # reference and full mode share full-size results
     return checkpoint_dir() / f"{name}{suffix}.pt"
 
 
@@ -122,6 +162,14 @@ def cached(name, compute, settings=None):
     import torch
 
     key = name if settings is None else f"{name}-{fingerprint(settings)}"
+    shipped = REFERENCE / f"{key}.pt"
+    if mode() == "reference" and shipped.exists():
+        kept = torch.load(shipped, map_location="cpu", weights_only=True)
+        print(f"reference result, shipped with ganlab (computed {kept['made']} in the reference run); "
+              f"MODE = \"full\" computes it here")
+        return kept["value"]
+    if mode() == "reference":
+        print(f"no reference result shipped for {name!r} with these settings: computing it here")
     path = checkpoint_path(key)
     if path.exists():
         try:

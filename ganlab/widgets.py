@@ -229,7 +229,7 @@ class LiveTraining2D(W.VBox):
 
     def figure(self):
         """The current view as a matplotlib Figure (drawn without pyplot)."""
-        fig = Figure(figsize=(13, 4))
+        fig = Figure(figsize=(15, 4.2), layout="constrained")       # makes room for the outside legends
         ax_view, ax_loss, ax_js = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.25, 1, 1]})
         _plots.toy_view(self.gan, self.real, ax=ax_view, bounds=self.bounds, n_fake=400)
         h = self.gan.history
@@ -237,14 +237,13 @@ class LiveTraining2D(W.VBox):
             w = max(1, len(h["step"]) // 50)
             ax_loss.plot(h["step"], _plots.smooth(_nan_to_prev(h["d_loss"]), w), label="D loss")
             ax_loss.plot(h["step"], _plots.smooth(_nan_to_prev(h["g_loss"]), w), label="G loss")
-            ax_loss.legend(fontsize=8)
-        ax_loss.set_title(f"losses ({self.gan.loss.name})"), ax_loss.set_xlabel("step")
+            _plots.legend_outside(ax_loss)
+        ax_loss.set_title(f"losses ({self.gan.loss.name})"), ax_loss.set_xlabel("step"), ax_loss.set_ylabel("loss")
         ax_js.plot(self.divergence["step"], self.divergence["js"], marker=".", color="tab:purple")
         ax_js.axhline(math.log(2), ls="--", c="0.5", lw=0.8)
         ax_js.text(0, math.log(2), " log 2 (disjoint)", va="bottom", fontsize=8, color="0.4")
-        ax_js.set_ylim(0, 0.75), ax_js.set_xlabel("step")
+        ax_js.set_ylim(0, 0.75), ax_js.set_xlabel("step"), ax_js.set_ylabel("JS divergence (nats)")
         ax_js.set_title(f"JS(real, generated) = {self.divergence['js'][-1]:.3f}")
-        fig.tight_layout()
         return fig
 
     def redraw(self):

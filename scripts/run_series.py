@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "ganlab" / "_data" / "results.json"
+REFERENCE = ROOT / "ganlab" / "_data" / "reference"          # the models and results reference mode loads
 README = ROOT / "README.md"
 START, END = "<!-- results: made by scripts/run_series.py -->", "<!-- end of results -->"
 
@@ -54,15 +55,17 @@ def is_check(source):
     return any(line.strip().startswith("assert ") for line in source.splitlines())
 
 
-def run_one(path, quick, checkpoints, artifacts, timeout):
+def run_one(path, mode, checkpoints, artifacts, timeout):
     import nbformat
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
     numbers_file = Path(tempfile.mkstemp(prefix="ganlab-results-", suffix=".jsonl")[1])
     env_before = dict(os.environ)
-    os.environ.update(GANLAB_QUICK="1" if quick else "0", GANLAB_RESULTS_OUT=str(numbers_file),
-                      GANLAB_CHECKPOINTS=str(checkpoints), GANLAB_REFERENCE_EXPORT=str(artifacts / "reference"))
+    os.environ.pop("GANLAB_QUICK", None)
+    os.environ.update(GANLAB_MODE=mode, GANLAB_RESULTS_OUT=str(numbers_file), GANLAB_CHECKPOINTS=str(checkpoints))
+    if mode == "full":
+        os.environ["GANLAB_REFERENCE_EXPORT"] = str(REFERENCE)
     started = time.perf_counter()
     try:
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
@@ -73,7 +76,7 @@ def run_one(path, quick, checkpoints, artifacts, timeout):
         os.environ.update(env_before)
     seconds = time.perf_counter() - started
     artifacts.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, artifacts / path.name)
+    nbformat.write(nb, artifacts / (path.name if mode == "full" else f"{path.stem}-{mode}.ipynb"))
     checks, errors = [], []
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
@@ -91,7 +94,7 @@ def run_one(path, quick, checkpoints, artifacts, timeout):
         numbers[r["key"]] = dict(value=r["value"], fmt=r["fmt"], label=r["label"])
     numbers_file.unlink()
     return dict(seconds=round(seconds, 1), checks=len(checks), checks_passed=sum(c["held"] for c in checks),
-                check_cells=checks, errors=errors, numbers=numbers, quick=quick,
+                check_cells=checks, errors=errors, numbers=numbers, quick=mode == "quick",
                 date=datetime.date.today().isoformat())
 
 
@@ -110,10 +113,15 @@ def readme_block(results):
         return f"{START}\n(no reference run yet: `python scripts/run_series.py`)\n{END}"
     m = results["machine"]
     lines = [START, f"Reference run: {m['device_name']}, {m['threads']} threads, torch {m['torch']}, "
-                    f"{results['date']} (full mode; `python scripts/run_series.py` redoes it and rewrites this section).",
-             "", "| notebook | full mode | checks held | errors in other cells |", "| --- | --- | --- | --- |"]
+                    f"{results['date']} (`python scripts/run_series.py` redoes it and rewrites this section).",
+             "", "| notebook | full mode | checks held | errors in other cells | reference mode | its numbers equal the full run's |",
+             "| --- | --- | --- | --- | --- | --- |"]
     for name, r in sorted(results["notebooks"].items()):
-        lines.append(f"| {name} | {r['seconds'] / 60:.1f} min | {r['checks_passed']} / {r['checks']} | {len(r['errors'])} |")
+        ref = r.get("reference_mode_seconds")
+        same = ("yes" if not r.get("reference_mode_differs") else "no: " + ", ".join(r["reference_mode_differs"])) \
+            if ref is not None else "not run"
+        lines.append(f"| {name} | {r['seconds'] / 60:.1f} min | {r['checks_passed']} / {r['checks']} | {len(r['errors'])} | "
+                     f"{'%.0f s' % ref if ref is not None else 'not run'} | {same} |")
     for name, r in sorted(results["notebooks"].items()):
         if not r["numbers"]:
             continue
@@ -133,10 +141,30 @@ def write_readme(results):
     README.write_text(head + readme_block(results) + tail)
 
 
+def time_reference_mode(results, paths, checkpoints, artifacts, timeout):
+    """Run notebooks in reference mode: record how long each took, and which numbers differ from the file's."""
+    for path in paths:
+        name = path.name[:2]
+        print(f"running {path.name} (reference mode) ...", flush=True)
+        entry = run_one(path, "reference", checkpoints, artifacts, timeout)
+        full = results["notebooks"][name]["numbers"]
+        differ = sorted(k for k, n in entry["numbers"].items()
+                        if k not in full or fmt(n["value"], n["fmt"]) != fmt(full[k]["value"], full[k]["fmt"]))
+        results["notebooks"][name].update(reference_mode_seconds=entry["seconds"], reference_mode_differs=differ,
+                                          reference_mode_checks_passed=entry["checks_passed"],
+                                          reference_mode_errors=entry["errors"])
+        print(f"  {entry['seconds']:.0f} s, {entry['checks_passed']}/{entry['checks']} checks held, "
+              f"numbers that differ from the full run: {differ or 'none'}", flush=True)
+    RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+    write_readme(results)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("notebooks", nargs="*", help="two-digit numbers of the notebooks to run (default: all)")
     parser.add_argument("--quick", action="store_true", help="quick mode (to try this script; results not kept)")
+    parser.add_argument("--reference", action="store_true",
+                        help="time reference mode and check its numbers against the file's (after a full run)")
     parser.add_argument("--checkpoints", help="checkpoint folder (default: a fresh one, so everything trains)")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds allowed per cell")
     parser.add_argument("--readme", action="store_true", help="only rewrite the README from the results file")
@@ -148,9 +176,13 @@ def main(argv=None):
     checkpoints = Path(args.checkpoints or tempfile.mkdtemp(prefix="ganlab-series-"))
     artifacts = ROOT / "artifacts" / "run-series"
     results.setdefault("notebooks", {})
+    if args.reference:
+        time_reference_mode(results, notebooks(args.notebooks), checkpoints, artifacts, args.timeout)
+        return
+    mode = "quick" if args.quick else "full"
     for path in notebooks(args.notebooks):
-        print(f"running {path.name} ({'quick' if args.quick else 'full'} mode) ...", flush=True)
-        entry = run_one(path, args.quick, checkpoints, artifacts, args.timeout)
+        print(f"running {path.name} ({mode} mode) ...", flush=True)
+        entry = run_one(path, mode, checkpoints, artifacts, args.timeout)
         print(f"  {entry['seconds'] / 60:.1f} min, {entry['checks_passed']}/{entry['checks']} checks held, "
               f"{len(entry['errors'])} other errors, {len(entry['numbers'])} numbers", flush=True)
         for c in entry["check_cells"] + entry["errors"]:

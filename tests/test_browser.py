@@ -1,9 +1,10 @@
 """The series as a user meets it: JupyterLab in a real (headless) Chromium.
 
 Starts `jupyter lab` from this environment on 127.0.0.1 with a token, opens a
-notebook, runs all its cells in quick mode from the Run menu, drags a slider
-handle with the mouse and checks that the picture the kernel sends back
-changes. Screenshots go to artifacts/browser/.
+notebook, runs all its cells from the Run menu in the notebooks' default mode
+(reference: the shipped models, as a reader first meets them), drags a slider
+handle on the reference model with the mouse and checks that the picture the
+kernel sends back changes. Screenshots go to artifacts/browser/.
 
 Needs Debian's chromium (`apt-get install chromium`) and the Python package
 playwright (installed with the test extras); no browser is downloaded. Without
@@ -56,8 +57,10 @@ def lab():
     """A JupyterLab server on a free loopback port; yields its base URL and token."""
     _need_browser()
     port, token = _free_port(), "ganlab-test-token"
-    env = dict(os.environ, GANLAB_QUICK="1",
-               GANLAB_CHECKPOINTS=tempfile.mkdtemp(prefix="ganlab-browser-ckpt-"),
+    # no GANLAB_QUICK / GANLAB_MODE: the notebooks run as a reader first meets them, in their
+    # default reference mode, showing the series' shipped models
+    env = {k: v for k, v in os.environ.items() if k not in ("GANLAB_QUICK", "GANLAB_MODE")}
+    env.update(GANLAB_CHECKPOINTS=tempfile.mkdtemp(prefix="ganlab-browser-ckpt-"),
                JUPYTER_CONFIG_DIR=tempfile.mkdtemp(prefix="ganlab-jupyter-config-"))
     # render every cell (JupyterLab 4 only renders cells near the viewport by default)
     settings = Path(tempfile.mkdtemp(prefix="ganlab-lab-settings-"))
@@ -169,6 +172,8 @@ def _wait_for_change(locator, before, timeout_s=30):
 def test_latent_slider_drag_redraws_the_digit(browser, lab):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page = _open_and_run_all(browser, lab, "03_mlp_gan_mnist.ipynb", timeout_s=420)
+    shown = page.locator(".jp-OutputArea-output").filter(has_text="showing the reference model shipped with ganlab")
+    assert shown.count() == 1, "notebook 03 should show the shipped reference model in its default mode"
     sliders = page.locator(".widget-hbox").filter(has=page.locator("img")).filter(
         has=page.locator(".widget-button", has_text="new random z")).last
     sliders.scroll_into_view_if_needed()

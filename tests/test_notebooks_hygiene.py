@@ -47,4 +47,29 @@ def test_every_notebook_starts_with_the_same_setup_cell():
     assert len(firsts) == 1, "the setup cell must be identical in every notebook"
     pyproject = (Path(__file__).parent.parent / "pyproject.toml").read_text()
     url = re.search(r'^Repository = "(.+)"$', pyproject, re.M).group(1)
-    assert f'"git+{url}.git"' in firsts.pop(), "the setup cell must install from pyproject's Repository URL"
+    version = re.search(r'^version = "(.+)"$', pyproject, re.M).group(1)
+    assert f'"git+{url}.git@v{version}"' in firsts.pop(), \
+        "the setup cell must install the release tag of pyproject's Repository URL (scripts/stamp_notebooks.py)"
+
+
+def test_notebooks_are_stamped_from_pyproject_and_the_results_file():
+    """The Colab links, install lines and timing lines agree with pyproject.toml and results.json."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("stamp", Path(__file__).parent.parent / "scripts" / "stamp_notebooks.py")
+    stamp = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(stamp)
+    assert stamp.main(check=True) == [], "run `python scripts/stamp_notebooks.py`"
+    url, version = stamp.project()
+    for path in NOTEBOOKS:
+        title = nbformat.read(path, as_version=4).cells[0].source
+        assert stamp.colab_link(url, version, path.name) in title
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_mode_is_chosen_in_one_place_at_the_top(path):
+    nb = nbformat.read(path, as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    assert code[1].startswith('MODE = "reference"') and "ganlab.set_mode(MODE)" in code[1]
+    assert sum("set_mode(" in c for c in code) == 1
+    assert "**Three ways through**" in nb.cells[0].source

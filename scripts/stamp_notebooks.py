@@ -1,0 +1,80 @@
+"""Write into every notebook what comes from elsewhere: the repository address and the reference timings.
+
+    python scripts/stamp_notebooks.py          # run by scripts/run_series.py after each run, too
+
+The repository address and the version live in one place, pyproject.toml. From them each
+notebook gets its setup cell's install line (pinned to the release tag) and the "Open in
+Colab" link in its title cell. From ganlab/_data/results.json each title cell gets one
+line with the reference machine's times in full and in reference mode. To publish under
+another address, change pyproject.toml and run this script; tests/test_notebooks_hygiene.py
+fails while a notebook disagrees with the two files.
+"""
+import json
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+TIME_START, TIME_END = "<!-- reference timing: scripts/stamp_notebooks.py -->", "<!-- end of timing -->"
+
+
+def project():
+    """(repository URL, version) from pyproject.toml."""
+    text = (ROOT / "pyproject.toml").read_text()
+    url = re.search(r'^Repository = "(.+)"$', text, re.M).group(1)
+    version = re.search(r'^version = "(.+)"$', text, re.M).group(1)
+    return url, version
+
+
+def colab_link(url, version, name):
+    path = url.split("github.com/", 1)[1]
+    return f"[Open in Colab](https://colab.research.google.com/github/{path}/blob/v{version}/notebooks/{name})"
+
+
+def timing_line(results, number):
+    entry = results.get("notebooks", {}).get(number)
+    if not entry:
+        return f"{TIME_START}*No reference run recorded yet.*{TIME_END}"
+    m = results["machine"]
+    ref = entry.get("reference_mode_seconds")
+    ref_text = f", reference mode {ref:.0f} s" if ref is not None else ""
+    return (f"{TIME_START}**Time on the reference machine** ({m['device_name']}, {results['date']}): "
+            f"full mode {entry['seconds'] / 60:.1f} min{ref_text}.{TIME_END}")
+
+
+def stamped(nb, name, url, version, results):
+    """The notebook with its install line, Colab link and timing line brought up to date."""
+    install = f"git+{url}.git@v{version}"
+    setup = next(c for c in nb.cells if c.cell_type == "code")
+    setup.source = re.sub(r'"git\+[^"]*"', f'"{install}"', setup.source, count=1)
+    title = nb.cells[0]
+    lines = [line for line in title.source.split("\n")
+             if not line.startswith("[Open in Colab]") and TIME_START not in line]
+    heading = lines[0]
+    rest = "\n".join(lines[1:]).strip("\n")
+    title.source = "\n".join([heading, "", colab_link(url, version, name) + " · "
+                              + timing_line(results, name[:2]), "", rest])
+    return nb
+
+
+def main(check=False):
+    url, version = project()
+    results_file = ROOT / "ganlab" / "_data" / "results.json"
+    results = json.loads(results_file.read_text()) if results_file.exists() else {}
+    changed = []
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        before = nbformat.writes(nb)
+        after = nbformat.writes(stamped(nb, path.name, url, version, results))
+        if after != before:
+            changed.append(path.name)
+            if not check:
+                path.write_text(after)
+    return changed
+
+
+if __name__ == "__main__":
+    print("stamped:", ", ".join(main()) or "nothing to change")
+    sys.exit(0)
