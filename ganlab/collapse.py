@@ -122,10 +122,11 @@ def _spread(values, scale=1.0, digits=1):
 
 def table(rows, published=None):
     """The comparison as text: per row, steps, modes covered, % high quality and reverse KL,
-    each as the mean over seeds with the lowest and highest seed; beside them the published
+    each as the mean over seeds with the lowest and highest seed, and the mean seconds of
+    training per run; beside them the published
     numbers when `published` ({row name: (modes, high quality %, reverse KL or None)}) has the row."""
     published = published or {}
-    head = f"{'variant':<30} {'steps':>6} {'modes covered':>16} {'high quality %':>16} {'reverse KL':>11}"
+    head = f"{'variant':<30} {'steps':>6} {'modes covered':>16} {'high quality %':>16} {'reverse KL':>11} {'s / run':>8}"
     if published:
         head += f"   {'published: modes, HQ %, rKL':>28}"
     lines = [head, "-" * len(head)]
@@ -134,7 +135,7 @@ def table(rows, published=None):
         finite = [v for v in r["reverse_kl"] if math.isfinite(v)]
         rkl = f"{statistics.mean(finite):.2f}" if len(finite) == len(r["reverse_kl"]) else "inf"
         line = (f"{name:<30} {r['steps']:6d} {_spread(r['covered']):>11} / {k:<2} "
-                f"{_spread(r['high_quality'], 100):>16} {rkl:>11}")
+                f"{_spread(r['high_quality'], 100):>16} {rkl:>11} {statistics.mean(r['seconds']):8.1f}")
         if name in published:
             modes, hq, kl = published[name]
             line += f"   {modes:>11} / {k:<2} {hq:5.1f}  " + ("   -" if kl is None else f"{kl:5.2f}")
