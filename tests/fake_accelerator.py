@@ -223,3 +223,17 @@ def install():
         context.__enter__()
         _INSTALLED.append(context)      # kept: a collected generator would run its exit
 
+
+
+def kernel_profile(folder):
+    """An IPython profile folder whose kernels start with the fake accelerator on (IPYTHONDIR=folder)."""
+    from pathlib import Path
+
+    startup = Path(folder) / "profile_default" / "startup"
+    startup.mkdir(parents=True, exist_ok=True)
+    (startup / "00-fake-accelerator.py").write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\n"
+        "import fake_accelerator\n"
+        "fake_accelerator.install()\n")
+    return str(folder)

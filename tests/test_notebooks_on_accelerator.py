@@ -1,0 +1,51 @@
+"""Notebooks run on the pretend accelerator of tests/fake_accelerator.py: no cell mixes devices.
+
+Running every notebook this way takes about ten minutes in quick mode (the pretend
+device checks every operation in Python), too long for each test run, so by default
+this runs two notebooks that cover most kinds of cell: 01 (tensors made in cells,
+Gaussian models, pixel distances) and 04 (MNIST, a DCGAN, a race, scores, sliders).
+GANLAB_DEVICE_CHECK=all runs all of them; the closing note of the session that wrote
+this records such a run.
+"""
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from fake_accelerator import kernel_profile
+
+ROOT = Path(__file__).resolve().parent.parent
+ALL = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+CHOSEN = ALL if os.environ.get("GANLAB_DEVICE_CHECK") == "all" else [p for p in ALL if p.name[:2] in ("01", "04")]
+
+
+@pytest.mark.parametrize("path", CHOSEN, ids=lambda p: p.name)
+def test_notebook_runs_on_an_accelerator(path, monkeypatch):
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("IPYTHONDIR", kernel_profile(tempfile.mkdtemp(prefix="ganlab-accelerator-")))
+    monkeypatch.setenv("GANLAB_QUICK", "1")
+    monkeypatch.setenv("GANLAB_CHECKPOINTS", tempfile.mkdtemp(prefix="ganlab-accelerator-ckpt-"))
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell(
+        "assert str(ganlab.device()) == 'meta', 'the fake accelerator is not on'"))
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    client.execute()          # raises CellExecutionError, with the cell, on a device mix
+
+
+def test_a_cell_that_mixes_devices_fails_here(tmp_path, monkeypatch):
+    """The same harness on a notebook cell written as notebook 05's probe cell once was."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    monkeypatch.setenv("IPYTHONDIR", kernel_profile(tmp_path / "ipython"))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(f"import sys; sys.path.insert(0, {str(ROOT)!r}); import ganlab, torch"),
+                nbformat.v4.new_code_cell('ring = ganlab.data.toy("ring8", 200, seed=0)\n'
+                                          'blob = torch.randn(200, 2) * 0.5\n'
+                                          'probe = torch.cat([ring[:50], blob[:50]])')]
+    with pytest.raises(CellExecutionError, match="DeviceMixError"):
+        NotebookClient(nb, timeout=120, kernel_name="python3").execute()
