@@ -132,6 +132,17 @@ def readme_block(results):
     return "\n".join(lines)
 
 
+def stamp_notebooks():
+    """Write the new times into the notebooks' title lines (scripts/stamp_notebooks.py)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("stamp_notebooks", ROOT / "scripts" / "stamp_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    changed = module.main()
+    print("stamped the title lines of:", ", ".join(changed) or "no notebook (unchanged)")
+
+
 def write_readme(results):
     text = README.read_text()
     if START not in text or END not in text:
@@ -157,6 +168,7 @@ def time_reference_mode(results, paths, checkpoints, artifacts, timeout):
               f"numbers that differ from the full run: {differ or 'none'}", flush=True)
     RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
     write_readme(results)
+    stamp_notebooks()
 
 
 def main(argv=None):
@@ -189,13 +201,15 @@ def main(argv=None):
             if c.get("error"):
                 print(f"    cell {c['cell']}: {c['error']}")
         results["notebooks"][path.name[:2]] = entry
+        if not args.quick:      # kept after each notebook, so a run cut short keeps what it finished
+            results.update(machine=machine(), date=datetime.date.today().isoformat(), mode="full")
+            RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
     if args.quick:
         print("quick mode: nothing written")
         return
-    results.update(machine=machine(), date=datetime.date.today().isoformat(), mode="full")
-    RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
     write_readme(results)
-    print(f"wrote {RESULTS.relative_to(ROOT)} and the README's results section")
+    stamp_notebooks()
+    print(f"wrote {RESULTS.relative_to(ROOT)}, the README's results section and the notebooks' title lines")
 
 
 if __name__ == "__main__":
