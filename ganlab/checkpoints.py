@@ -14,7 +14,9 @@ across kinds of device (a CUDA generator's state means nothing to a CPU one), so
 on another kind of device its stream restarts from a seed derived from the
 saved one, and loading says so. Loading never touches torch's global random state.
 """
+import datetime
 import os
+import platform
 from pathlib import Path
 
 import torch
@@ -55,7 +57,16 @@ def compact_state(gan, history_points=2000):
               for k, v in gan.extras.items()}
     return dict(full, discriminator=half(full["discriminator"]),
                 g_optimizer=None, d_optimizer=None, extras=extras, compact=True,
-                history={k: v[keep - 1::keep] for k, v in gan.history.items()})
+                history={k: v[keep - 1::keep] for k, v in gan.history.items()},
+                provenance=provenance(gan))
+
+
+def provenance(gan):
+    """Where and how a model was trained, kept in its compact copy (gan.provenance after loading)."""
+    dev = gan.device
+    where = torch.cuda.get_device_name(dev) if dev.type == "cuda" else f"{os.cpu_count()}-core CPU {platform.machine()}"
+    return dict(steps=gan.step, seconds=round(gan.elapsed, 1), device=dev.type, machine=where,
+                threads=torch.get_num_threads(), torch=str(torch.__version__), date=datetime.date.today().isoformat())
 
 
 def save(gan, path, compact=False):
@@ -122,6 +133,7 @@ def load(path, generator=None, discriminator=None, device=None):
                       if isinstance(v, list) else v.float() if torch.is_tensor(v) and v.dtype == torch.half else v)
                   for k, v in saved.get("extras", {}).items()}
     gan.step, gan.elapsed = saved["step"], saved["elapsed"]
+    gan.provenance = saved.get("provenance")              # only compact copies carry one
     gan.history = {k: list(v) for k, v in saved["history"].items()}
     _restore_streams(gan, saved, path)
     return gan

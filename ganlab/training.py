@@ -160,6 +160,7 @@ class GAN:
         self.history = {k: [] for k in HISTORY_KEYS}
         self.extras = {}      # anything a notebook wants saved with the model (tensors, numbers, lists)
         self.interrupted = False
+        self.provenance = None     # where a shipped reference model was trained (set by GAN.load)
         self._in_own_stream = False
 
     # ------------------------------------------------------------ sampling

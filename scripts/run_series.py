@@ -51,6 +51,11 @@ def machine():
                 python=platform.python_version(), platform=platform.platform())
 
 
+def reference_files():
+    shipped = sorted(REFERENCE.glob("*.pt"))
+    return dict(count=len(shipped), megabytes=round(sum(p.stat().st_size for p in shipped) / 2**20, 2))
+
+
 def is_check(source):
     return any(line.strip().startswith("assert ") for line in source.splitlines())
 
@@ -113,8 +118,12 @@ def readme_block(results):
         return f"{START}\n(no reference run yet: `python scripts/run_series.py`)\n{END}"
     m = results["machine"]
     lines = [START, f"Reference run: {m['device_name']}, {m['threads']} threads, torch {m['torch']}, "
-                    f"{results['date']} (`python scripts/run_series.py` redoes it and rewrites this section).",
-             "", "| notebook | full mode | checks held | errors in other cells | reference mode | its numbers equal the full run's |",
+                    f"{results['date']} (`python scripts/run_series.py` redoes it and rewrites this section)."]
+    if "reference_files" in results:
+        f = results["reference_files"]
+        lines.append(f"The models and results it keeps for reference mode: {f['count']} files, {f['megabytes']:.1f} MB "
+                     f"in `ganlab/_data/reference/`.")
+    lines += ["", "| notebook | full mode | checks held | errors in other cells | reference mode | its numbers equal the full run's |",
              "| --- | --- | --- | --- | --- | --- |"]
     for name, r in sorted(results["notebooks"].items()):
         ref = r.get("reference_mode_seconds")
@@ -166,6 +175,7 @@ def time_reference_mode(results, paths, checkpoints, artifacts, timeout):
                                           reference_mode_errors=entry["errors"])
         print(f"  {entry['seconds']:.0f} s, {entry['checks_passed']}/{entry['checks']} checks held, "
               f"numbers that differ from the full run: {differ or 'none'}", flush=True)
+    results["reference_files"] = reference_files()
     RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
     write_readme(results)
     stamp_notebooks()
@@ -202,7 +212,8 @@ def main(argv=None):
                 print(f"    cell {c['cell']}: {c['error']}")
         results["notebooks"][path.name[:2]] = entry
         if not args.quick:      # kept after each notebook, so a run cut short keeps what it finished
-            results.update(machine=machine(), date=datetime.date.today().isoformat(), mode="full")
+            results.update(machine=machine(), date=datetime.date.today().isoformat(), mode="full",
+                           reference_files=reference_files())
             RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
     if args.quick:
         print("quick mode: nothing written")

@@ -91,6 +91,8 @@ def test_reference_export_keeps_a_small_copy_that_loads(tmp_path, monkeypatch):
     z = gan.noise(16, seed=1)
     assert torch.equal(small.sample(z=z), gan.sample(z=z))       # the generators are kept exact
     assert small.step == 30 and len(small.extras["snapshots"]) == len(gan.extras["snapshots"])
+    assert small.provenance["steps"] == 30 and small.provenance["torch"] == torch.__version__
+    assert gan.provenance is None                                 # only shipped copies carry one
     assert copy.stat().st_size < 0.6 * ganlab.runtime.checkpoint_path("toy").stat().st_size
     kept = ganlab.runtime.cached("numbers", lambda: {"a": 1}, settings={"x": 1})
     assert kept == {"a": 1} and len(list((tmp_path / "reference").glob("numbers-*.pt"))) == 1
