@@ -82,6 +82,11 @@ class GaussianClassifier:
         ll = torch.where(y == 1, self.class_log_likelihood(x, 1), self.class_log_likelihood(x, 0))
         return float((ll + self.prior.log()[y]).mean())
 
+    def log_density(self, x):
+        """log p(x) = log sum_y p(x | y) p(y): the density of x with the label summed out, shape (N,)."""
+        joint = torch.stack([self.class_log_likelihood(x, k) + self.prior[k].log() for k in (0, 1)], 1)
+        return torch.logsumexp(joint, 1)
+
     @torch.no_grad()
     def predict_proba(self, x):
         """p(y=1 | x) = p(x | 1) p(1) / sum_k p(x | k) p(k), shape (N,)."""
@@ -93,6 +98,36 @@ class GaussianClassifier:
         gen = torch.Generator().manual_seed(seed) if seed is not None else None
         chol = torch.linalg.cholesky(self.covs[label])
         return self.means[label] + torch.randn(n, 2, generator=gen) @ chol.T
+
+
+def fit_discriminator(sample_real, sample_fake, steps=2000, batch=256, hidden=32, lr=3e-3, seed=0):
+    """A small network D(x) in (0, 1) trained as a GAN's discriminator is, for a generator that
+    does not change: binary cross-entropy with label 1 for `sample_real(n)` and 0 for
+    `sample_fake(n)`, fresh samples every step. Both return (n, 1) tensors. Returns D."""
+    gen = torch.Generator().manual_seed(seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = torch.nn.Sequential(torch.nn.Linear(1, hidden), torch.nn.Tanh(), torch.nn.Linear(hidden, hidden),
+                                  torch.nn.Tanh(), torch.nn.Linear(hidden, 1))
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    fade = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: 1 - i / steps)   # calm the last steps' noise
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
+    for _ in range(steps):
+        real, fake = sample_real(batch, gen), sample_fake(batch, gen)
+        if real.shape != (batch, 1) or fake.shape != (batch, 1):
+            raise ValueError(f"sample_real(n) and sample_fake(n) must return (n, 1) tensors; "
+                             f"got {tuple(real.shape)} and {tuple(fake.shape)}")
+        opt.zero_grad()
+        loss = bce(net(real), ones) + bce(net(fake), zeros)
+        loss.backward()
+        opt.step()
+        fade.step()
+
+    @torch.no_grad()
+    def discriminator(x):
+        return torch.sigmoid(net(x.reshape(-1, 1))).reshape(x.shape)
+    return discriminator
 
 
 def plot_boundaries(x, y, generative=None, discriminative=None, samples=None, ax=None,
@@ -123,3 +158,21 @@ def plot_boundaries(x, y, generative=None, discriminative=None, samples=None, ax
     ax.legend(handles=ax.get_legend_handles_labels()[0] + handles, fontsize=7, loc="upper left",
               bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
     return ax.figure
+
+
+def plot_density(log_density, x, ax=None, lim=3.5, title=None):
+    """Contours of a 2D density exp(log_density(points)) with the points x drawn unlabelled."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.2, 4), layout="constrained")
+    grid = torch.linspace(-lim, lim, 200)
+    gy, gx = torch.meshgrid(grid, grid, indexing="ij")
+    density = log_density(torch.stack([gx.flatten(), gy.flatten()], 1)).exp().reshape(200, 200)
+    filled = ax.contourf(gx, gy, density.detach().numpy(), levels=12, cmap="Greens")
+    ax.figure.colorbar(filled, ax=ax, label="p(x)")
+    ax.scatter(x[:, 0], x[:, 1], s=5, c="0.3", alpha=0.5)
+    ax.set_xlim(-lim, lim), ax.set_ylim(-lim, lim), ax.set_aspect("equal")
+    ax.set_xlabel("size (standardised)"), ax.set_ylabel("speed (standardised)")
+    if title:
+        ax.set_title(title)
+    return ax.figure
+

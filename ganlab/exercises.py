@@ -90,6 +90,32 @@ def _shift_distance(answer):
                 "Hint: torch.roll(image, 1, dims=2) shifts right; then take the norm of the difference.")
 
 
+@_exercise("01.4", "a function sample_x(model, n) -> (n, 2) points drawn from a fitted GaussianClassifier's p(x)")
+def _mixture_sampler(answer):
+    from . import basics
+
+    x, y = basics.two_classes(n=4000, p1=0.2, seed=5)          # a model whose classes are far from 50/50
+    model = basics.GaussianClassifier().fit(x, y)
+    points = torch.as_tensor(answer(model, 40_000)).double()
+    if points.shape != (40_000, 2):
+        return False, f"sample_x(model, 40000) should return a (40000, 2) tensor, got shape {tuple(points.shape)}."
+    # the mixture's mean and covariance, computed from the model's parameters
+    prior = model.prior.double()
+    means = torch.stack(model.means).double()
+    mean = (prior[:, None] * means).sum(0)
+    second = sum(prior[k] * (model.covs[k].double() + torch.outer(means[k], means[k])) for k in (0, 1))
+    cov = second - torch.outer(mean, mean)
+    mean_gap = (points.mean(0) - mean).abs().max().item()
+    cov_gap = (torch.cov(points.T) - cov).abs().max().item()
+    ok = mean_gap < 0.03 and cov_gap < 0.05
+    return ok, ("Mean and covariance match the mixture's: a class from p(y) for each point, then the "
+                "point from that class's Gaussian, and the label thrown away." if ok else
+                f"Your points' mean is {mean_gap:.2f} and their covariance {cov_gap:.2f} away from the "
+                f"mixture's. Hint: p(plane) is {float(prior[1]):.2f} for this model, not 1/2; draw each "
+                f"point's class with torch.multinomial(model.prior, n, replacement=True), then use "
+                f"model.sample(k, label) for the points of each class.")
+
+
 # ---------------------------------------------------------------- notebook 02
 
 @_exercise("02.1", "a function u -> x turning uniform (0, 1) samples into standard Cauchy samples")

@@ -69,6 +69,8 @@ def test_timeline_and_boundaries():
     x, y = basics.two_classes(100)
     fig = basics.plot_boundaries(x, y, generative=basics.GaussianClassifier().fit(x, y))
     assert labelled(fig.axes[0]) and legends_outside_their_axes(fig)
+    fig = basics.plot_density(basics.GaussianClassifier().fit(x, y).log_density, x)
+    assert labelled(fig.axes[0]) and fig.axes[1].get_ylabel() == "p(x)"          # with its colour bar
 
 
 def test_live_view_figure_keeps_its_legends_clear():
