@@ -11,7 +11,7 @@ earlier GAN from here rather than copying its settings.
 import torch
 
 from . import models
-from .runtime import REFERENCE, checkpoint_path, fingerprint, mode, reference_export
+from .runtime import REFERENCE, checkpoint_path, keys, mode, reference_export
 from .training import GAN
 from .unrolled import UnrolledGAN
 
@@ -66,13 +66,13 @@ def train_or_load(name, build, data, steps=None, seconds=None, snapshots=8, n_fi
     the model is returned and saved beside the checkpoint as NAME-interrupted.pt, never
     under the final name, so the next run trains in full again.
     """
-    if settings is not None:
-        name = f"{name}-{fingerprint(dict(settings, steps=steps, seconds=seconds))}"
-    shipped = REFERENCE / f"{name}.pt"
+    name, shipped_name = keys(name, None if settings is None else dict(settings, steps=steps, seconds=seconds))
+    shipped = REFERENCE / f"{shipped_name}.pt"
     if mode() == "reference" and shipped.exists():
         gan = GAN.load(shipped, device=device)
+        where = f" on a {gan.provenance['machine']}" if gan.provenance else ""
         print(f"showing the reference model shipped with ganlab ({gan.step:,} steps, {gan.elapsed / 60:.1f} min of "
-              f"training in the reference run), not one trained here. MODE = \"full\" trains your own; it is "
+              f"training in the reference run{where}), not one trained here. MODE = \"full\" trains your own; it is "
               f"saved apart and never replaces this one.")
         return gan
     if mode() == "reference":
@@ -82,7 +82,7 @@ def train_or_load(name, build, data, steps=None, seconds=None, snapshots=8, n_fi
         gan = GAN.load(path, device=device)
         print(f"loaded {path} (step {gan.step}, {gan.elapsed / 60:.1f} min of training); "
               f"delete it to train again")
-        _export(name, gan)
+        _export(shipped_name, gan)
         return gan
     gan = build(device=device)
     fixed_z = gan.noise(n_fixed, seed=fixed_seed)
@@ -112,7 +112,7 @@ def train_or_load(name, build, data, steps=None, seconds=None, snapshots=8, n_fi
         return gan
     gan.save(path)
     print(f"trained {gan.step} steps in {gan.elapsed / 60:.1f} min; saved {path}")
-    _export(name, gan)
+    _export(shipped_name, gan)
     return gan
 
 

@@ -147,6 +147,26 @@ def fingerprint(settings):
     return hashlib.sha1(text.encode()).hexdigest()[:10]
 
 
+# settings that say where a result is made rather than what it is: the kind of device, and
+# how many training digits this machine's MNIST has (8,000 offline, 60,000 where torchvision
+# can download it). Results kept here are kept per place; the reference results shipped with
+# ganlab are found from any place (a GPU, Colab's MNIST), and say where they were made.
+PLACE_KEYS = ("device", "digits")
+
+
+def keys(name, settings):
+    """(key of a result kept on this machine, key of the shipped reference result)."""
+    if settings is None:
+        return name, name
+    recipe = {k: v for k, v in settings.items() if k not in PLACE_KEYS}
+    return f"{name}-{fingerprint(settings)}", f"{name}-{fingerprint(recipe)}"
+
+
+def place(settings):
+    """The part of `settings` that says where a result was made (see PLACE_KEYS)."""
+    return {k: settings[k] for k in PLACE_KEYS if k in (settings or {})}
+
+
 def cached(name, compute, settings=None):
     """compute() once and keep its result; later calls with the same settings load it.
 
@@ -161,12 +181,13 @@ def cached(name, compute, settings=None):
 
     import torch
 
-    key = name if settings is None else f"{name}-{fingerprint(settings)}"
-    shipped = REFERENCE / f"{key}.pt"
+    key, shipped_key = keys(name, settings)
+    shipped = REFERENCE / f"{shipped_key}.pt"
     if mode() == "reference" and shipped.exists():
         kept = torch.load(shipped, map_location="cpu", weights_only=True)
-        print(f"reference result, shipped with ganlab (computed {kept['made']} in the reference run); "
-              f"MODE = \"full\" computes it here")
+        where = ", ".join(f"{k} {v}" for k, v in kept.get("place", {}).items())
+        print(f"reference result, shipped with ganlab (computed {kept['made']} in the reference run"
+              f"{', ' + where if where else ''}); MODE = \"full\" computes it here")
         return kept["value"]
     if mode() == "reference":
         print(f"no reference result shipped for {name!r} with these settings: computing it here")
@@ -179,7 +200,7 @@ def cached(name, compute, settings=None):
             raise ValueError(f"{path} could not be read ({type(err).__name__}); delete it to compute "
                              f"the result again") from None
         print(f"using the result kept in {path} (computed {made} with these settings); delete it to compute again")
-        _export(key, value, made, settings)
+        _export(shipped_key, value, made, settings)
         return value
     _COMPUTING[0] += 1
     try:
@@ -192,9 +213,23 @@ def cached(name, compute, settings=None):
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     made = datetime.datetime.now().isoformat(timespec="minutes")
-    torch.save({"value": value, "made": made, "settings": repr(settings)}, tmp)
+    torch.save({"value": _own_storage(value), "made": made, "settings": repr(settings)}, tmp)
     os.replace(tmp, path)
-    _export(key, value, made, settings)
+    _export(shipped_key, value, made, settings)
+    return value
+
+
+def _own_storage(value):
+    """`value` with every tensor that is a view of a larger one copied out: torch.save writes a
+    view's whole storage (32 samples sliced from 2,000 would cost the 2,000)."""
+    import torch
+
+    if torch.is_tensor(value):
+        return value.clone() if value.untyped_storage().nbytes() > value.numel() * value.element_size() else value
+    if isinstance(value, dict):
+        return {k: _own_storage(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_own_storage(v) for v in value)
     return value
 
 
@@ -203,4 +238,5 @@ def _export(key, value, made, settings):
 
     target = reference_export(key)
     if target is not None:
-        torch.save({"value": value, "made": made, "settings": repr(settings)}, target)
+        torch.save({"value": _own_storage(value), "made": made, "settings": repr(settings), "place": place(settings)},
+                   target)

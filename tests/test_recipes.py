@@ -134,3 +134,31 @@ def test_the_environment_overrides_the_notebooks_mode(monkeypatch, capsys):
     with pytest.raises(ValueError, match="reference"):
         ganlab.set_mode("fast")
     ganlab.runtime._CHOSEN[0] = None
+
+
+def test_reference_mode_finds_the_shipped_results_from_another_place(tmp_path, monkeypatch, capsys):
+    """Made on a CPU with 8,000 digits, shown on a GPU or with Colab's 60,000: the place does not
+    pick the reference result; the recipe does. Kept results of the reader's own stay per place."""
+    monkeypatch.setenv("GANLAB_CHECKPOINTS", str(tmp_path / "ckpt"))
+    monkeypatch.setattr(ganlab.runtime, "REFERENCE", tmp_path / "reference")
+    monkeypatch.setattr(recipes, "REFERENCE", tmp_path / "reference")
+    monkeypatch.delenv("GANLAB_QUICK", raising=False)
+    data = ganlab.data.toy("ring8", 500, seed=0)
+    build = lambda device=None: recipes.toy_gan(device=device, batch_size=32)       # noqa: E731
+    monkeypatch.setenv("GANLAB_MODE", "full")
+    monkeypatch.setenv("GANLAB_REFERENCE_EXPORT", str(tmp_path / "reference"))
+    here = dict(recipe="toy", device="cpu", digits=8000)
+    recipes.train_or_load("toy", build, data, steps=20, settings=here)
+    ganlab.runtime.cached("numbers", lambda: 1, settings=here)
+    monkeypatch.delenv("GANLAB_REFERENCE_EXPORT")
+    assert ganlab.runtime.cached("numbers", lambda: 2, settings=dict(here, device="cuda")) == 2   # per place
+    monkeypatch.setenv("GANLAB_MODE", "reference")
+    there = dict(recipe="toy", device="cuda", digits=60000)
+    capsys.readouterr()
+    shown = recipes.train_or_load("toy", lambda device=None: pytest.fail("must not train"), data, steps=20,
+                                  settings=there)
+    assert shown.step == 20 and "on a " in capsys.readouterr().out         # says where it was trained
+    assert ganlab.runtime.cached("numbers", lambda: pytest.fail("must not compute"), settings=there) == 1
+    assert "device cpu, digits 8000" in capsys.readouterr().out
+    other_recipe = ganlab.runtime.cached("numbers", lambda: 3, settings=dict(there, recipe="another"))
+    assert other_recipe == 3 and "computing it here" in capsys.readouterr().out

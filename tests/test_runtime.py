@@ -105,3 +105,13 @@ def test_an_interrupted_computation_is_never_kept(monkeypatch, tmp_path, capsys)
     assert finished == [] and "nothing was kept" in capsys.readouterr().out
     assert not list(tmp_path.iterdir())
     assert ganlab.runtime.cached("race", comparison, settings={"n": 2}) == ["first", "second"]
+
+
+def test_a_kept_slice_costs_only_its_own_size(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANLAB_CHECKPOINTS", str(tmp_path))
+    big = torch.randn(2000, 784)
+    ganlab.runtime.cached("slice", lambda: {"samples": big[:32]}, settings={"n": 32})
+    (path,) = tmp_path.glob("slice-*.pt")
+    assert path.stat().st_size < 200_000                      # 32 rows, not the 6 MB they were sliced from
+    kept = torch.load(path, weights_only=True)["value"]["samples"]
+    assert torch.equal(kept, big[:32])
