@@ -189,10 +189,14 @@ def main(argv=None):
                         help="time reference mode and check its numbers against the file's (after a full run)")
     parser.add_argument("--checkpoints", help="checkpoint folder (default: a fresh one, so everything trains)")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds allowed per cell")
-    parser.add_argument("--readme", action="store_true", help="only rewrite the README from the results file")
+    parser.add_argument("--readme", action="store_true",
+                        help="only rewrite the README from the results file (and the reference files' count and size)")
     args = parser.parse_args(argv)
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     if args.readme:
+        if results:
+            results["reference_files"] = reference_files()
+            RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
         write_readme(results)
         return
     checkpoints = Path(args.checkpoints or tempfile.mkdtemp(prefix="ganlab-series-"))
@@ -204,6 +208,9 @@ def main(argv=None):
     mode = "quick" if args.quick else "full"
     for path in notebooks(args.notebooks):
         print(f"running {path.name} ({mode} mode) ...", flush=True)
+        if mode == "full":          # this run exports the notebook's reference files anew: drop the old ones
+            for old in REFERENCE.glob(f"{path.name[:2]}_*.pt"):
+                old.unlink()
         entry = run_one(path, mode, checkpoints, artifacts, args.timeout)
         print(f"  {entry['seconds'] / 60:.1f} min, {entry['checks_passed']}/{entry['checks']} checks held, "
               f"{len(entry['errors'])} other errors, {len(entry['numbers'])} numbers", flush=True)
