@@ -98,7 +98,9 @@ def test_reference_export_keeps_a_small_copy_that_loads(tmp_path, monkeypatch):
     assert kept == {"a": 1} and len(list((tmp_path / "reference").glob("numbers-*.pt"))) == 1
 
 
-def test_reference_mode_shows_the_shipped_model_and_never_trains(tmp_path, monkeypatch, capsys):
+def exporting_full_run(tmp_path, monkeypatch):
+    """Full mode, exporting reference files to tmp_path/reference (as the full-mode command does);
+    returns toy data and a builder of a small toy GAN."""
     monkeypatch.setenv("GANLAB_CHECKPOINTS", str(tmp_path / "ckpt"))
     monkeypatch.setattr(ganlab.runtime, "REFERENCE", tmp_path / "reference")
     monkeypatch.setattr(recipes, "REFERENCE", tmp_path / "reference")
@@ -107,6 +109,11 @@ def test_reference_mode_shows_the_shipped_model_and_never_trains(tmp_path, monke
     build = lambda device=None: recipes.toy_gan(device=device, batch_size=32)       # noqa: E731
     monkeypatch.setenv("GANLAB_MODE", "full")
     monkeypatch.setenv("GANLAB_REFERENCE_EXPORT", str(tmp_path / "reference"))
+    return data, build
+
+
+def test_reference_mode_shows_the_shipped_model_and_never_trains(tmp_path, monkeypatch, capsys):
+    data, build = exporting_full_run(tmp_path, monkeypatch)
     trained = recipes.train_or_load("toy", build, data, steps=20)
     ganlab.runtime.cached("numbers", lambda: {"made": "in full mode"}, settings={"k": 1})
     monkeypatch.setenv("GANLAB_MODE", "reference")
@@ -139,14 +146,7 @@ def test_the_environment_overrides_the_notebooks_mode(monkeypatch, capsys):
 def test_reference_mode_finds_the_shipped_results_from_another_place(tmp_path, monkeypatch, capsys):
     """Made on a CPU with 8,000 digits, shown on a GPU or with Colab's 60,000: the place does not
     pick the reference result; the recipe does. Kept results of the reader's own stay per place."""
-    monkeypatch.setenv("GANLAB_CHECKPOINTS", str(tmp_path / "ckpt"))
-    monkeypatch.setattr(ganlab.runtime, "REFERENCE", tmp_path / "reference")
-    monkeypatch.setattr(recipes, "REFERENCE", tmp_path / "reference")
-    monkeypatch.delenv("GANLAB_QUICK", raising=False)
-    data = ganlab.data.toy("ring8", 500, seed=0)
-    build = lambda device=None: recipes.toy_gan(device=device, batch_size=32)       # noqa: E731
-    monkeypatch.setenv("GANLAB_MODE", "full")
-    monkeypatch.setenv("GANLAB_REFERENCE_EXPORT", str(tmp_path / "reference"))
+    data, build = exporting_full_run(tmp_path, monkeypatch)
     here = dict(recipe="toy", device="cpu", digits=8000)
     recipes.train_or_load("toy", build, data, steps=20, settings=here)
     ganlab.runtime.cached("numbers", lambda: 1, settings=here)
