@@ -16,7 +16,6 @@ saved one, and loading says so. Loading never touches torch's global random stat
 """
 import datetime
 import os
-import platform
 from pathlib import Path
 
 import torch
@@ -63,9 +62,9 @@ def compact_state(gan, history_points=2000):
 
 def provenance(gan):
     """Where and how a model was trained, kept in its compact copy (gan.provenance after loading)."""
-    dev = gan.device
-    where = torch.cuda.get_device_name(dev) if dev.type == "cuda" else f"{os.cpu_count()}-core CPU {platform.machine()}"
-    return dict(steps=gan.step, seconds=round(gan.elapsed, 1), device=dev.type, machine=where,
+    from .runtime import machine_name
+
+    return dict(steps=gan.step, seconds=round(gan.elapsed, 1), device=gan.device.type, machine=machine_name(gan.device),
                 threads=torch.get_num_threads(), torch=str(torch.__version__), date=datetime.date.today().isoformat())
 
 

@@ -18,6 +18,7 @@ GANLAB_MODE (or GANLAB_QUICK=1, for quick) in the environment wins over the note
 choice, so tests and CI can run every notebook in quick mode.
 """
 import os
+import platform
 import random
 from pathlib import Path
 
@@ -152,6 +153,16 @@ def fingerprint(settings):
 # can download it). Results kept here are kept per place; the reference results shipped with
 # ganlab are found from any place (a GPU, Colab's MNIST), and say where they were made.
 PLACE_KEYS = ("device", "digits")
+
+
+def machine_name(device):
+    """The machine a result was made on, in words: the GPU's name, or the CPU's cores and model."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), "") if Path("/proc/cpuinfo").exists() else ""
+    return f"{os.cpu_count()}-core CPU ({cpu or __import__('platform').machine()})"
 
 
 def keys(name, settings):

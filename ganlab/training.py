@@ -37,10 +37,14 @@ HISTORY_KEYS = ("step", "d_loss", "g_loss", "d_real", "d_fake", "time")
 
 
 def recent_means(history, n=1000):
-    """Each history number (d_loss, g_loss, d_real, d_fake) averaged over the last n steps."""
+    """Each history number (d_loss, g_loss, d_real, d_fake) averaged over the last n steps.
+
+    Counted in steps, not entries: a shipped reference model keeps only every k-th step."""
     if not history["step"]:
         raise ValueError("the history is empty: train first (gan.fit)")
-    return {k: sum(history[k][-n:]) / len(history[k][-n:]) for k in ("d_loss", "g_loss", "d_real", "d_fake")}
+    last = history["step"][-1]
+    keep = max(1, sum(step > last - n for step in history["step"]))
+    return {k: sum(history[k][-keep:]) / keep for k in ("d_loss", "g_loss", "d_real", "d_fake")}
 
 
 def linear_decay(progress):

@@ -43,12 +43,8 @@ def machine():
     import ganlab
 
     dev = ganlab.device()
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() \
-        else platform.processor()
-    name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else f"{os.cpu_count()}-core CPU ({cpu})"
-    return dict(device=dev.type, device_name=name, threads=torch.get_num_threads(), torch=torch.__version__,
-                python=platform.python_version(), platform=platform.platform())
+    return dict(device=dev.type, device_name=ganlab.runtime.machine_name(dev), threads=torch.get_num_threads(),
+                torch=torch.__version__, python=platform.python_version(), platform=platform.platform())
 
 
 def reference_files():

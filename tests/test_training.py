@@ -366,6 +366,8 @@ def test_recent_means_average_the_last_steps():
             history[k].append(float(i))
     means = ganlab.training.recent_means(history, n=2)
     assert means == {"d_loss": 3.5, "g_loss": 3.5, "d_real": 3.5, "d_fake": 3.5}
+    thinned = {k: v[1::2] for k, v in history.items()}           # steps 1 and 3, as a compact copy keeps them
+    assert ganlab.training.recent_means(thinned, n=2)["d_loss"] == 3.0   # only step 3 is in the last 2 steps
 
 
 def test_unrolled_adam_lookahead_is_adams_own_update():
