@@ -12,6 +12,8 @@ Both are tiny on purpose: the point is what each one models, not how.
 import matplotlib.pyplot as plt
 import torch
 
+from . import losses as _losses
+
 # two clusters of made-up, standardised features ("size", "speed")
 _CLASSES = {
     0: dict(mean=(-0.7, -0.4), cov=((0.45, 0.15), (0.15, 0.30))),
@@ -100,10 +102,18 @@ class GaussianClassifier:
         return self.means[label] + torch.randn(n, 2, generator=gen) @ chol.T
 
 
-def fit_discriminator(sample_real, sample_fake, steps=2000, batch=256, hidden=32, lr=3e-3, seed=0):
+def fit_discriminator(sample_real, sample_fake, steps=2000, batch=256, hidden=32, lr=3e-3, seed=0, loss=None):
     """A small network D(x) in (0, 1) trained as a GAN's discriminator is, for a generator that
     does not change: binary cross-entropy with label 1 for `sample_real(n)` and 0 for
-    `sample_fake(n)`, fresh samples every step. Both return (n, 1) tensors. Returns D."""
+    `sample_fake(n)`, fresh samples every step. Both return (n, 1) tensors. Returns D.
+
+    loss: a ganlab.losses name (or Loss) to train with its d_loss instead, e.g. "least-squares";
+    D then returns sigmoid(score) if that loss reads scores as probabilities, else the raw score.
+    """
+    criterion = None if loss is None else _losses.get(loss)
+    if criterion is not None and (criterion.clip_value is not None or criterion.penalty_weight):
+        raise ValueError(f"fit_discriminator neither clips weights nor adds a gradient penalty, which "
+                         f"{criterion.name!r} needs; ganlab.critics.clipped_critic trains such a critic")
     gen = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -119,14 +129,20 @@ def fit_discriminator(sample_real, sample_fake, steps=2000, batch=256, hidden=32
             raise ValueError(f"sample_real(n) and sample_fake(n) must return (n, 1) tensors; "
                              f"got {tuple(real.shape)} and {tuple(fake.shape)}")
         opt.zero_grad()
-        loss = bce(net(real), ones) + bce(net(fake), zeros)
-        loss.backward()
+        if criterion is None:
+            value = bce(net(real), ones) + bce(net(fake), zeros)
+        else:
+            value = criterion.d_loss(net(real), net(fake))[0]
+        value.backward()
         opt.step()
         fade.step()
 
+    squash = criterion is None or criterion.probability
+
     @torch.no_grad()
     def discriminator(x):
-        return torch.sigmoid(net(x.reshape(-1, 1))).reshape(x.shape)
+        scores = net(x.reshape(-1, 1))
+        return (torch.sigmoid(scores) if squash else scores).reshape(x.shape)
     return discriminator
 
 

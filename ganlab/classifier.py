@@ -12,6 +12,7 @@ in about a minute on a CPU) and computes the same kinds of scores with it:
     s["histogram"]     how many images were classified as each digit 0..9
     s["inception"]     exp(E KL(p(y|x) || p(y))): high when images are confident AND varied (max 10)
     s["frechet"]       Frechet distance between feature statistics of images and real digits (0 is best)
+    codes_for_digits(gan, [9, 7, 1])   latent codes whose samples it reads most confidently as those digits
 
 Training data: the 8,000 shipped MNIST test digits of ganlab.data's "train" part.
 The other 2,000 are never trained on, by the classifier or by any GAN: 1,000
@@ -217,6 +218,30 @@ def digit_scores(images, classifier=None, threshold=0.9):
 def real_digit_scores(device=None):
     """digit_scores of the 1,000 held-out real digits: what a perfect generator would score."""
     return digit_scores(_data.mnist("held_out", device=resolve_device(device))[0])
+
+
+def codes_for_digits(gan, digits, n=2000, seed=0):
+    """For each digit in `digits`, the latent code the classifier most confidently reads as it.
+
+    Draws n codes with gan.noise(n, seed=seed), reads each sample's digit, and keeps, per
+    requested digit, the code with the highest probability among the samples read as it.
+    Returns (codes (len(digits), latent_dim), probabilities (len(digits),)).
+    """
+    digits = [int(d) for d in digits]
+    if not digits or not all(0 <= d <= 9 for d in digits):
+        raise ValueError(f"digits must be a non-empty list of digits 0 to 9, got {digits}")
+    z = gan.noise(n, seed=seed)
+    probs, _ = predict(gan.sample(z=z))                          # (n, 10), on the CPU
+    read_as = probs.argmax(1)
+    picks = []
+    for d in digits:
+        mine = torch.where(read_as == d, probs[:, d], torch.tensor(-1.0))   # -1: read as another digit
+        if mine.max() < 0:
+            raise ValueError(f"none of the {n} samples is read as a {d}: draw more codes (n=...) "
+                             f"or train the generator longer")
+        picks.append(int(mine.argmax()))
+    idx = torch.tensor(picks)
+    return z[idx.to(z.device)], probs[idx, torch.tensor(digits)]
 
 
 def print_scores(rows):

@@ -128,8 +128,31 @@ def digit_histograms(groups, ax=None):
     return fig
 
 
-def training_curves(history, window=None, axes=None, title=None):
-    """Two panels: D and G losses; mean D(x) and mean D(G(z)), smoothed over `window` steps."""
+def confusion_matrix(counts, title=None, ax=None, row_label="asked for", column_label="read as"):
+    """A square table of counts (rows: the digit asked for, columns: the digit read) as shares of each row."""
+    c = np.asarray(counts, dtype=float)
+    shares = c / np.maximum(c.sum(1, keepdims=True), 1)
+    fig, ax = _new(ax, (5.2, 4.6))
+    im = ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    for i in range(shares.shape[0]):
+        for j in range(shares.shape[1]):
+            if shares[i, j] >= 0.005:
+                ax.text(j, i, f"{100 * shares[i, j]:.0f}", ha="center", va="center",
+                        fontsize=7, color="white" if shares[i, j] > 0.5 else "black")
+    ax.set_xticks(range(shares.shape[1])), ax.set_yticks(range(shares.shape[0]))
+    ax.set_xlabel(column_label), ax.set_ylabel(row_label)
+    fig.colorbar(im, ax=ax, fraction=0.046, label="share of the row (numbers in %)")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def training_curves(history, window=None, axes=None, title=None, equilibrium=False):
+    """Two panels: D and G losses; mean D(x) and mean D(G(z)), smoothed over `window` steps.
+
+    equilibrium=True also draws D = 1/2 on the scores panel: what the best D says
+    everywhere when p_g = p_data (only meaningful when D's output is a probability).
+    """
     steps = np.asarray(history["step"])
     window = window or max(1, len(steps) // 50)
     if axes is None:
@@ -140,6 +163,8 @@ def training_curves(history, window=None, axes=None, title=None):
     axes[0].set_xlabel("step"), axes[0].set_ylabel("loss"), axes[0].set_title("losses")
     axes[1].plot(steps, smooth(history["d_real"], window), label="mean D(x), real")
     axes[1].plot(steps, smooth(history["d_fake"], window), label="mean D(G(z)), fake")
+    if equilibrium:
+        axes[1].axhline(0.5, color="0.4", ls=":", lw=1.2, label="½: the equilibrium (p_g = p_data)")
     axes[1].set_xlabel("step"), axes[1].set_ylabel("D's output"), axes[1].set_title("discriminator's scores")
     legend_outside(axes[0]), legend_outside(axes[1])
     if title:

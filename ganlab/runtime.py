@@ -162,7 +162,7 @@ def machine_name(device):
         return torch.cuda.get_device_name(device)
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), "") if Path("/proc/cpuinfo").exists() else ""
-    return f"{os.cpu_count()}-core CPU ({cpu or __import__('platform').machine()})"
+    return f"{os.cpu_count()}-core CPU ({cpu or platform.machine()})"
 
 
 def keys(name, settings):

@@ -3,7 +3,9 @@
     LatentSliders(gan)          drag a few latent dimensions, see the image change
     InterpolationSlider(gan)    walk the straight line between two codes
     LiveTraining2D()            GAN-Lab-style live view: play / pause / step D, G or both
+    DigitAndStyle(cgan)         notebook 07: pick the digit, drag the style, see that style as all ten digits
     PriorSlider(...)            notebook 01: move p(y), watch the Bayes boundary move
+    SpotTheFake(real, fake)     a real and a generated image side by side: click the fake, keep score
 
 All are ipywidgets 8 boxes (no extension to install: they work in JupyterLab
 and in Colab). Pictures are PNG bytes in an ipywidgets.Image, drawn with
@@ -86,6 +88,70 @@ class LatentSliders(W.VBox):
 
     def _redraw(self):
         self.image.value = _plots.png_bytes(self.gan.sample(z=self.z), nrow=1, scale=6)
+
+
+class DigitAndStyle(W.VBox):
+    """Notebook 07: buttons pick the digit, sliders move a few style dimensions of a ConditionalGAN.
+
+    Under the big image, the same style code drawn as every digit: what the style
+    carries (slant, thickness, size) should stay while the digit changes.
+    """
+
+    def __init__(self, gan, dims=None, seed=0, digit=0, value_range=3.0):
+        if not hasattr(gan, "style_dim"):
+            raise TypeError("DigitAndStyle needs a ConditionalGAN (ganlab.conditional); for a plain GAN "
+                            "use LatentSliders")
+        self.gan = gan
+        self.dims = list(dims) if dims is not None else list(range(min(6, gan.style_dim)))
+        if any(d < 0 or d >= gan.style_dim for d in self.dims):
+            raise ValueError(f"dims must be between 0 and {gan.style_dim - 1}, got {self.dims}")
+        self._rng = torch.Generator(device=gan.device).manual_seed(seed + 1)     # new styles: not the first again
+        self.style = gan.styles(1, seed=seed).clone()
+        self._moving = False
+        self.digit = W.ToggleButtons(options=[(str(k), k) for k in range(gan.n_classes)], value=digit,
+                                     description="digit", style={"button_width": "32px"})
+        self.digit.observe(lambda _: self._redraw(), names="value")
+        self.image = _image_widget()
+        self.row = W.Image(format="png")
+        self.sliders = [W.FloatSlider(value=float(self.style[0, d]), min=-value_range, max=value_range, step=0.05,
+                                      description=f"style[{d}]", continuous_update=True, readout_format=".2f")
+                        for d in self.dims]
+        for d, s in zip(self.dims, self.sliders):
+            s.observe(self._slid(d), names="value")
+        self.button = W.Button(description="new random style", icon="refresh")
+        self.button.on_click(lambda _: self.new_style())
+        self._redraw()
+        super().__init__([self.digit, W.HBox([self.image, W.VBox(self.sliders + [self.button])]),
+                          W.Label("the same style, every digit:"), self.row])
+
+    def _slid(self, d):
+        def handler(change):
+            if self._moving:                 # new_style() sets the sliders itself
+                return
+            self.style[0, d] = float(change["new"])
+            self._redraw()
+        return handler
+
+    def pick(self, digit):
+        """What a digit button does."""
+        self.digit.value = int(digit)
+
+    def new_style(self):
+        """What the button does: a fresh style code, sliders moved to its values."""
+        self.style = torch.randn(1, self.gan.style_dim, device=self.gan.device, generator=self._rng)
+        self._moving = True
+        try:
+            for d, s in zip(self.dims, self.sliders):
+                s.value = max(s.min, min(s.max, float(self.style[0, d])))    # the picture may go past ±3
+        finally:
+            self._moving = False
+        self._redraw()
+
+    def _redraw(self):
+        n = self.gan.n_classes
+        self.image.value = _plots.png_bytes(self.gan.sample(z=self.style, labels=self.digit.value), nrow=1, scale=6)
+        self.row.value = _plots.png_bytes(self.gan.sample(z=self.style.expand(n, -1), labels=range(n)),
+                                          nrow=n, scale=2)
 
 
 class InterpolationSlider(W.VBox):
@@ -289,3 +355,50 @@ class PriorSlider(W.VBox):
                                      discriminative=self.discriminative, ax=ax, names=self.names)
         ax.set_title(f"p(y=1) = {self.slider.value:.2f}")
         self.image.value = _plots.figure_png(fig, dpi=72)
+
+
+class SpotTheFake(W.VBox):
+    """Humans as judges: one real and one generated image side by side; click the fake one.
+
+    real, fake: images (N, C, H, W) in [-1, 1]. Each pair takes a random real and a random
+    fake image and puts the fake on a random side, all drawn from a generator seeded with
+    `seed`. answer("left") / answer("right") is what the two buttons do: it scores the
+    answer, says whether it was right, and shows the next pair. `fake_side` is the answer.
+    """
+
+    def __init__(self, real, fake, seed=0, scale=5):
+        if real.dim() != 4 or fake.dim() != 4 or real.shape[1:] != fake.shape[1:]:
+            raise ValueError(f"real and fake must be image batches (N, C, H, W) of one shape, "
+                             f"got {tuple(real.shape)} and {tuple(fake.shape)}")
+        self.real, self.fake, self.scale = real.detach().cpu(), fake.detach().cpu(), scale
+        self._rng = torch.Generator().manual_seed(seed)
+        self.images = {side: _image_widget(real.shape[-1] * scale) for side in ("left", "right")}
+        self.buttons = {side: W.Button(description=f"{side} is fake") for side in ("left", "right")}
+        for side, button in self.buttons.items():
+            button.on_click(lambda _, s=side: self.answer(s))
+        self.status = W.HTML("Which of the two digits did the generator draw?")
+        self.spotted = self.answered = 0
+        self.next_pair()
+        super().__init__([W.HBox(list(self.images.values())), W.HBox(list(self.buttons.values())), self.status])
+
+    def next_pair(self):
+        """A new pair: a random real and a random fake image, the fake on a random side."""
+        i = int(torch.randint(len(self.real), (1,), generator=self._rng))
+        j = int(torch.randint(len(self.fake), (1,), generator=self._rng))
+        self.fake_side = "left" if torch.rand(1, generator=self._rng).item() < 0.5 else "right"
+        real_side = "right" if self.fake_side == "left" else "left"
+        self.images[self.fake_side].value = _plots.png_bytes(self.fake[j:j + 1], nrow=1, scale=self.scale)
+        self.images[real_side].value = _plots.png_bytes(self.real[i:i + 1], nrow=1, scale=self.scale)
+
+    def answer(self, side):
+        """What a button does: score the guess that `side` shows the fake, then show the next pair."""
+        if side not in ("left", "right"):
+            raise ValueError(f"answer 'left' or 'right', got {side!r}")
+        right = side == self.fake_side
+        self.answered += 1
+        self.spotted += right
+        self.status.value = (f"{'Right' if right else 'Wrong'}: the fake was on the {self.fake_side}. "
+                             f"You spotted <b>{self.spotted} of {self.answered}</b> "
+                             f"(guessing would spot about half).")
+        self.next_pair()
+        return right

@@ -99,3 +99,35 @@ def test_train_scored_logs_at_even_times(digits):
     assert len(log["seconds"]) == 3 and log["seconds"] == sorted(log["seconds"])
     assert 0.9 < log["seconds"][-1] < 3 and log["step"][-1] == gan.step
     assert all(0 <= c <= 1 for c in log["confident"]) and gan.extras["scores"] is log
+
+
+class _LookupGAN:
+    """A stand-in generator that returns held-out digit number round(z[0]): its codes' digits are known."""
+
+    def __init__(self, images, keep):
+        self.images, self.keep, self.latent_dim = images, keep, 3
+
+    def noise(self, n, seed=None):
+        z = torch.randn(n, 3, generator=torch.Generator().manual_seed(seed))
+        z[:, 0] = self.keep[torch.arange(n) % len(self.keep)].float()
+        return z
+
+    def sample(self, z):
+        return self.images[z[:, 0].round().long()]
+
+
+def test_codes_for_digits_picks_codes_of_those_digits():
+    images, labels = ganlab.data.mnist("held_out", device="cpu")
+    gan = _LookupGAN(images, keep=torch.nonzero(labels != 4).flatten())       # a generator that never draws a 4
+    codes, probs = classifier.codes_for_digits(gan, [9, 7, 1], n=500, seed=0)
+    assert codes.shape == (3, 3)
+    shown = codes[:, 0].round().long()
+    assert labels[shown].tolist() == [9, 7, 1]                   # the true labels, not the classifier's reading
+    all_probs, _ = classifier.predict(images[gan.keep[:500]])
+    for k, d in enumerate([9, 7, 1]):                            # the most confident of the n drawn
+        readers = all_probs[all_probs.argmax(1) == d, d]
+        assert probs[k] == pytest.approx(readers.max().item()) and probs[k] > 0.9
+    with pytest.raises(ValueError, match="read as a 4"):
+        classifier.codes_for_digits(gan, [4], n=500)
+    with pytest.raises(ValueError, match="0 to 9"):
+        classifier.codes_for_digits(gan, [10])

@@ -73,3 +73,33 @@ def test_the_mode_is_chosen_in_one_place_at_the_top(path):
     assert code[1].startswith('MODE = "reference"') and "ganlab.set_mode(MODE)" in code[1]
     assert sum("set_mode(" in c for c in code) == 1
     assert "**Three ways through**" in nb.cells[0].source
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_exercise_has_a_check_and_a_worked_solution(path):
+    """Each numbered exercise NN.k is checked in the last cell (unless it says "Explore (no check)"),
+    every check registered for the notebook is asked for there, and solutions.md works every one."""
+    from ganlab import exercises
+
+    nb = nbformat.read(path, as_version=4)
+    md = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    listing = md[-1].split("## Exercises", 1)[1]
+    items = re.findall(r"^(\d+)\. (.*)$", listing, flags=re.M)
+    number = path.name[:2]
+    assert [int(n) for n, _ in items] == list(range(1, len(items) + 1)), "number the exercises 1, 2, 3, ..."
+    asked = re.findall(r'\("(\d\d\.\d)", answer_(\d)\)', code[-1])
+    assert all(key[-1] == k and f"answer_{k} = None" in code[-1] for key, k in asked), \
+        "the check cell pairs exercise NN.k with answer_k, which starts as None"
+    checked = {key for key, _ in asked}
+    solutions = (path.parent / "solutions.md").read_text()
+    for n, text in items:
+        key = f"{number}.{n}"
+        if text.startswith("Explore (no check)"):
+            assert key not in checked and key not in exercises.keys(), f"{key} says it has no check"
+        else:
+            assert key in checked, f"exercise {key} is not in the check cell"
+            assert key in exercises.keys(), f"exercise {key} has no check in ganlab.exercises"
+        assert f"**{key}**" in solutions, f"notebooks/solutions.md has no worked solution for {key}"
+    registered = {k for k in exercises.keys() if k.startswith(number + ".")}
+    assert registered == checked, "every check ganlab.exercises has for this notebook is asked for in its check cell"

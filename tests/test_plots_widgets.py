@@ -65,6 +65,9 @@ def test_toy_view_and_curves_draw():
     assert len(fig.axes) == 2                   # the view and its colour bar
     fig = plots.training_curves(gan.history)
     assert [len(a.lines) for a in fig.axes] == [2, 2]
+    fig = plots.training_curves(gan.history, equilibrium=True)
+    assert [len(a.lines) for a in fig.axes] == [2, 3]
+    assert list(fig.axes[1].lines[2].get_ydata()) == [0.5, 0.5]          # the line D = 1/2
     assert len(plots.warped_grid(gan, lines=5)) == 10
 
 
@@ -109,6 +112,29 @@ def test_interpolation_endpoints_and_slider():
     view.slider.value = 1.0
     assert view.image.value != start
     assert torch.allclose(view.z_at(1.0), view.z1)
+
+
+def test_spot_the_fake_scores_right_and_wrong_answers():
+    real, fake = torch.ones(5, 1, 4, 4), -torch.ones(3, 1, 4, 4)      # white "real", black "fake" images
+    game = widgets.SpotTheFake(real, fake, seed=3, scale=2)
+    black, white = plots.png_bytes(fake[:1], nrow=1, scale=2), plots.png_bytes(real[:1], nrow=1, scale=2)
+    sides = []
+    for k in range(12):
+        other = "left" if game.fake_side == "right" else "right"
+        assert game.images[game.fake_side].value == black and game.images[other].value == white
+        sides.append(game.fake_side)
+        guess = game.fake_side if k % 3 else other                    # wrong at k = 0, 3, 6, 9
+        assert game.answer(guess) == (guess == sides[-1])
+    assert (game.spotted, game.answered) == (8, 12) and "8 of 12" in game.status.value
+    assert set(sides) == {"left", "right"}
+    again = widgets.SpotTheFake(real, fake, seed=3)
+    assert again.fake_side == sides[0]                                 # the seed fixes the sequence
+    game.buttons[game.fake_side].click()                               # a click answers too
+    assert (game.spotted, game.answered) == (9, 13)
+    with pytest.raises(ValueError, match="left"):
+        game.answer("middle")
+    with pytest.raises(ValueError, match="shape"):
+        widgets.SpotTheFake(real, torch.ones(3, 1, 5, 5))
 
 
 def test_live_view_buttons_train_and_redraw():
