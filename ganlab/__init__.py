@@ -34,7 +34,7 @@ Quick start::
 from . import runtime, data, models, losses, checkpoints, training, unrolled, moment_matching, metrics  # noqa: F401
 from . import results  # noqa: F401
 from . import classifier  # noqa: F401
-from . import critics, recipes, collapse, exercises  # noqa: F401
+from . import conditional, critics, recipes, collapse, exercises  # noqa: F401
 from .runtime import device, seed, quick, budget, mode, set_mode  # noqa: F401
 from .training import GAN  # noqa: F401
 

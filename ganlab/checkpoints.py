@@ -99,7 +99,9 @@ def read(path):
 
 
 def load(path, generator=None, discriminator=None, device=None):
-    """A GAN (or UnrolledGAN) rebuilt from `path`: models, optimizers, step, history, extras, random streams."""
+    """A GAN (or UnrolledGAN, ConditionalGAN) rebuilt from `path`: models, optimizers, step, history, extras,
+    random streams."""
+    from .conditional import ConditionalGAN
     from .training import GAN
     from .unrolled import UnrolledGAN
 
@@ -111,6 +113,8 @@ def load(path, generator=None, discriminator=None, device=None):
         cls, config["unroll"] = UnrolledGAN, config.get("unroll", unroll)
     elif kind == "GAN":
         cls = GAN
+    elif kind == "ConditionalGAN":
+        cls = ConditionalGAN
     else:
         raise CheckpointError(f"{path} holds a {kind}, which this version of ganlab does not know")
     with torch.random.fork_rng(devices=[]):           # rebuilding initialises weights: keep torch's stream

@@ -10,7 +10,7 @@ earlier GAN from here rather than copying its settings.
 """
 import torch
 
-from . import models
+from . import conditional, models
 from .runtime import REFERENCE, checkpoint_path, keys, mode, reference_export
 from .training import GAN
 from .unrolled import UnrolledGAN
@@ -49,6 +49,28 @@ def dcgan_mnist(width=16, latent_dim=100, seed=0, device=None, batch_size=64, em
     d = models.dcgan_discriminator(width=width)
     return GAN(g, d, loss="non-saturating", lr=2e-4, betas=(0.5, 0.999), batch_size=batch_size,
                ema=ema, seed=seed, device=device)
+
+
+# notebook 07: notebook 03's recipe with the label given to both players (a projection
+# discriminator, ganlab.conditional); style_dim is the length of the style code z;
+# projection=False gives D no label (exercise 07.3)
+CONDITIONAL_MNIST = dict(style_dim=64, g_hidden=(256, 256, 256), d_hidden=(256, 256), spectral_norm=True,
+                         projection=True, lr=3e-4, betas=(0.5, 0.999), batch_size=128, ema=0.999, augment=2,
+                         loss="non-saturating")
+
+
+def conditional_mnist(seed=0, device=None, **changes):
+    """Notebook 07's class-conditional GAN for MNIST (train it on ganlab.conditional.pairs)."""
+    unknown = set(changes) - set(CONDITIONAL_MNIST)
+    if unknown:
+        raise ValueError(f"unknown setting(s) {sorted(unknown)}; CONDITIONAL_MNIST has {sorted(CONDITIONAL_MNIST)}")
+    c = dict(CONDITIONAL_MNIST, **changes)
+    torch.manual_seed(seed)
+    g = conditional.ConditionalGenerator(style_dim=c["style_dim"], hidden=c["g_hidden"])
+    d = conditional.ProjectionDiscriminator(hidden=c["d_hidden"], spectral_norm=c["spectral_norm"],
+                                            projection=c["projection"])
+    return conditional.ConditionalGAN(g, d, loss=c["loss"], lr=c["lr"], betas=c["betas"], ema=c["ema"],
+                                      augment=c["augment"], batch_size=c["batch_size"], seed=seed, device=device)
 
 
 def train_or_load(name, build, data, steps=None, seconds=None, snapshots=8, n_fixed=32, fixed_seed=123,

@@ -118,7 +118,7 @@ class DigitAndStyle(W.VBox):
                         for d in self.dims]
         for d, s in zip(self.dims, self.sliders):
             s.observe(self._slid(d), names="value")
-        self.button = W.Button(description="new random style", icon="refresh")
+        self.button = W.Button(description="new random style", icon="refresh", layout=W.Layout(width="auto"))
         self.button.on_click(lambda _: self.new_style())
         self._redraw()
         super().__init__([self.digit, W.HBox([self.image, W.VBox(self.sliders + [self.button])]),

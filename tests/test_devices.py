@@ -97,6 +97,31 @@ def test_pictures_and_widgets_draw_accelerator_models(accelerator):
     widgets.InterpolationSlider(mnist, seed=1)
 
 
+def test_the_conditional_gan_of_notebook_07_on_the_accelerator(accelerator):
+    from ganlab import conditional
+
+    images, labels = ganlab.data.mnist("held_out", limit=200)
+    assert isinstance(images, AcceleratorTensor)
+    pairs = conditional.pairs(images, labels)
+    gan = recipes.conditional_mnist(style_dim=8, g_hidden=(16,), d_hidden=(16,), batch_size=16)
+    gan.fit(pairs, steps=3, progress=False)
+    assert isinstance(gan.sample(labels=range(10)), AcceleratorTensor)
+    gan.sample(z=gan.styles(4, seed=0).cpu(), labels=torch.tensor([1, 2, 3, 4]))     # CPU codes and labels
+    asked = conditional.requested_digit_scores(gan, n_per_class=5)
+    assert asked["confusion"].sum() == 50
+    assert set(conditional.style_agreement(gan, n_styles=6)) >= {"ink", "slant"}
+    path = conditional.label_path(gan, gan.styles(1, seed=0), 1, 7, n=3)
+    assert isinstance(gan.sample(z=path), AcceleratorTensor)
+    assert conditional.spread_per_digit(images, labels).shape == (10,)
+    with torch.no_grad():
+        gan.score(conditional.pairs(images, (labels + 1) % 10))
+    steer = widgets.DigitAndStyle(gan, seed=0)
+    before = bytes(steer.image.value)
+    steer.pick(5)
+    assert bytes(steer.image.value) != before
+    plots.confusion_matrix(asked["confusion"])
+
+
 def test_critics_and_moment_matching_on_the_accelerator(accelerator):
     ring = ganlab.data.toy("ring8", 300, seed=0)
     blob = torch.randn(300, 2, device=accelerator) * 0.5

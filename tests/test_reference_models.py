@@ -25,7 +25,9 @@ def test_the_reference_files_are_small_and_load_without_running_code():
     files = sorted(REFERENCE.glob("*.pt"))
     assert files, "no reference models or results shipped: run `python scripts/run_series.py`"
     total = sum(p.stat().st_size for p in files)
-    assert total < 10 * 2**20, f"the reference files take {total / 2**20:.1f} MB; the aim is under 10 MB"
+    # the target was ~10 MB for six notebooks; notebook 07's model (two full-precision generators:
+    # its own and the weight average the samples come from) takes the series to about 12.3 MB
+    assert total < 15 * 2**20, f"the reference files take {total / 2**20:.1f} MB; the aim is under 15 MB"
     for path in files:
         torch.load(path, map_location="cpu", weights_only=True)      # raises on anything but plain data
 
@@ -48,3 +50,15 @@ def test_the_shipped_mlp_gan_says_where_it_was_trained():
     machine = RESULTS["machine"]
     assert p["torch"] == machine["torch"] and p["device"] == machine["device"] and p["threads"] == machine["threads"]
     assert checkpoints.read(shipped("03_mlp_gan"))["compact"]
+
+
+def test_the_shipped_conditional_gan_gives_back_its_recorded_scores():
+    """Notebook 07's cell: every digit asked for with the same 500 style codes, read by the shipped classifier."""
+    from ganlab import conditional
+
+    gan = ganlab.GAN.load(shipped("07_conditional_gan"), device="cpu")
+    recorded = RESULTS["notebooks"]["07"]["numbers"]
+    assert isinstance(gan, conditional.ConditionalGAN) and gan.step == recorded["steps"]["value"]
+    asked = conditional.requested_digit_scores(gan, n_per_class=500, seed=0)
+    assert asked["accuracy"] == pytest.approx(recorded["read_as_asked"]["value"], abs=1e-6)
+    assert asked["accuracy"] >= 0.95 and asked["per_class"].min() == pytest.approx(recorded["worst_digit"]["value"], abs=1e-6)
