@@ -212,6 +212,20 @@ def requested_digit_scores(gan, n_per_class=500, seed=0, classifier=None):
                 confident=float(confident), images=images, labels=labels)
 
 
+@torch.no_grad()
+def label_scores(gan, images):
+    """D's raw score for every image with every label: (N, n_classes), column y = D(x, y).
+
+    D is read in eval mode (spectral norm's power iteration holds still) and put back as it was."""
+    was = gan.discriminator.training
+    gan.discriminator.eval()
+    try:
+        return torch.cat([gan.score(pairs(images, torch.full((len(images),), k, device=images.device),
+                                          gan.n_classes)) for k in range(gan.n_classes)], dim=1)
+    finally:
+        gan.discriminator.train(was)
+
+
 def label_path(gan, style, start, end, n=9):
     """G's inputs from digit `start` to digit `end` at one fixed style: the label part slides from
     one one-hot vector to the other, (1 - t) y_start + t y_end, while the style stays.

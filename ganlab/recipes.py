@@ -27,12 +27,17 @@ PUBLISHED_MLP = dict(g_hidden=(256, 256), g_activation="relu", g_batch_norm=Fals
                      augment=0, fresh_noise_for_g=True)
 
 
+def _settings(defaults, name, changes):
+    """A recipe's settings with single ones changed; a misspelt setting is an error, not ignored."""
+    unknown = set(changes) - set(defaults)
+    if unknown:
+        raise ValueError(f"unknown setting(s) {sorted(unknown)}; {name} has {sorted(defaults)}")
+    return dict(defaults, **changes)
+
+
 def mlp_mnist(seed=0, device=None, **changes):
     """Notebook 03's MLP GAN for MNIST; keyword arguments change single settings of MLP_MNIST."""
-    unknown = set(changes) - set(MLP_MNIST)
-    if unknown:
-        raise ValueError(f"unknown setting(s) {sorted(unknown)}; MLP_MNIST has {sorted(MLP_MNIST)}")
-    c = dict(MLP_MNIST, **changes)
+    c = _settings(MLP_MNIST, "MLP_MNIST", changes)
     torch.manual_seed(seed)
     g = models.mlp_generator(latent_dim=c["latent_dim"], hidden=c["g_hidden"], activation=c["g_activation"],
                              batch_norm=c["g_batch_norm"])
@@ -61,10 +66,7 @@ CONDITIONAL_MNIST = dict(style_dim=64, g_hidden=(256, 256, 256), d_hidden=(256, 
 
 def conditional_mnist(seed=0, device=None, **changes):
     """Notebook 07's class-conditional GAN for MNIST (train it on ganlab.conditional.pairs)."""
-    unknown = set(changes) - set(CONDITIONAL_MNIST)
-    if unknown:
-        raise ValueError(f"unknown setting(s) {sorted(unknown)}; CONDITIONAL_MNIST has {sorted(CONDITIONAL_MNIST)}")
-    c = dict(CONDITIONAL_MNIST, **changes)
+    c = _settings(CONDITIONAL_MNIST, "CONDITIONAL_MNIST", changes)
     torch.manual_seed(seed)
     g = conditional.ConditionalGenerator(style_dim=c["style_dim"], hidden=c["g_hidden"])
     d = conditional.ProjectionDiscriminator(hidden=c["d_hidden"], spectral_norm=c["spectral_norm"],

@@ -171,11 +171,17 @@ def _wait_for_change(locator, before, timeout_s=30):
     return False
 
 
-def test_latent_slider_drag_redraws_the_digit(browser, lab):
+def _open_on_its_reference_model(browser, lab, notebook, timeout_s):
+    """Run a notebook in its default mode and check that it shows the shipped model, not one trained here."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page = _open_and_run_all(browser, lab, "03_mlp_gan_mnist.ipynb", timeout_s=420)
+    page = _open_and_run_all(browser, lab, notebook, timeout_s=timeout_s)
     shown = page.locator(".jp-OutputArea-output").filter(has_text="showing the reference model shipped with ganlab")
-    assert shown.count() == 1, "notebook 03 should show the shipped reference model in its default mode"
+    assert shown.count() == 1, f"{notebook} should show the shipped reference model in its default mode"
+    return page
+
+
+def test_latent_slider_drag_redraws_the_digit(browser, lab):
+    page = _open_on_its_reference_model(browser, lab, "03_mlp_gan_mnist.ipynb", timeout_s=420)
     sliders = page.locator(".widget-hbox").filter(has=page.locator("img")).filter(
         has=page.locator(".widget-button", has_text="new random z")).last
     sliders.scroll_into_view_if_needed()
@@ -211,10 +217,7 @@ def test_live_view_step_button_redraws(browser, lab):
 
 
 def test_conditional_gan_digit_button_and_style_slider_redraw(browser, lab):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page = _open_and_run_all(browser, lab, "07_conditional_gan.ipynb", timeout_s=300)
-    shown = page.locator(".jp-OutputArea-output").filter(has_text="showing the reference model shipped with ganlab")
-    assert shown.count() == 1, "notebook 07 should show the shipped reference model in its default mode"
+    page = _open_on_its_reference_model(browser, lab, "07_conditional_gan.ipynb", timeout_s=300)
     steer = page.locator(".widget-vbox").filter(has=page.locator(".widget-toggle-buttons")).filter(
         has=page.locator(".widget-button", has_text="new random style")).last
     steer.scroll_into_view_if_needed()

@@ -225,3 +225,17 @@ def test_digit_and_style_widget_redraws_on_a_digit_button_and_a_style_slider():
         widgets.DigitAndStyle(recipes.mlp_mnist(g_hidden=(16,), d_hidden=(16,)))
     with pytest.raises(ValueError, match="dims"):
         widgets.DigitAndStyle(gan, dims=[8])
+
+
+def test_label_scores_give_d_of_every_image_with_every_label_and_leave_d_as_it_was(digits):
+    gan = tiny_cgan()
+    images = digits[0][:6]
+    scores = conditional.label_scores(gan, images)
+    assert scores.shape == (6, 10) and gan.discriminator.training
+    gan.discriminator.eval()
+    with torch.no_grad():
+        for k in (0, 4, 9):
+            assert torch.allclose(scores[:, k:k + 1], gan.score(conditional.pairs(images, torch.full((6,), k))))
+    blind = recipes.conditional_mnist(style_dim=8, g_hidden=(32,), d_hidden=(32,), projection=False)
+    flat = conditional.label_scores(blind, images)
+    assert torch.allclose(flat, flat[:, :1].expand(-1, 10))              # no label term: every column the same
