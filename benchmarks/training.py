@@ -18,14 +18,21 @@ It reports images per second, their ratio, a full epoch of 60,000 images
 extrapolated, and a lower bound on time: the FLOPs of one training step
 (counted by torch's FlopCounterMode on the reference step: G forward, D forward
 and backward on real and fake, D forward and backward for G's update, G
-backward) divided by this machine's measured matmul throughput. Last, the
-latency of a latent slider: from a slider move to the new PNG in the widget.
+backward) divided by this machine's measured matmul throughput.
+
+Then the DCGAN step alone, in ganlab's trainer: the paper's recipe with the plain memory
+layout, with channels-last (every pixel's channels side by side, the layout oneDNN's CPU
+convolutions prefer), with bfloat16 arithmetic on top where the device has it natively, and
+notebook 04's tuned recipe. They are timed in turns, round after round, because a shared
+machine's speed drifts by tens of percent within minutes; the ratio is taken within each round.
+Last, the latency of a latent slider: from a slider move to the new PNG in the widget.
 
 Offline, torchvision's MNIST is not on disk; the reference then reads the
 10,000 shipped test digits through the same torchvision class (copied into a
 temporary folder in its raw format), so its per-image work is the same.
 """
 import argparse
+import copy
 import gzip
 import json
 import platform
@@ -141,9 +148,9 @@ def step_flops(make, batch_size, device):
     return counter.get_total_flops()
 
 
-def matmul_flops_per_second(device, n=1024, repeats=20):
-    """Measured float32 matmul throughput (n x n by n x n), the best of a few runs."""
-    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
+def matmul_flops_per_second(device, n=1024, repeats=20, dtype=torch.float32):
+    """Measured matmul throughput (n x n by n x n, in `dtype`), the best of a few runs."""
+    a, b = torch.randn(n, n, device=device, dtype=dtype), torch.randn(n, n, device=device, dtype=dtype)
     best = 0.0
     for _ in range(3):
         a @ b
@@ -185,6 +192,52 @@ def dcgan():    # notebook 04's DCGAN: z of 100, width 16, Adam(2e-4, beta1 0.5)
 CASES = [("MLP GAN", mlp, 32), ("MLP GAN", mlp, 128), ("DCGAN w16", dcgan, 64)]
 
 
+# ---------------------------------------------------------------- the DCGAN step: layouts and precisions
+
+def dcgan_variants(device):
+    """{name: build() -> GAN} for the DCGAN step: the paper's recipe (batch 64) in float32 with the
+    plain layout, channels-last, and channels-last with bfloat16 where the device has it natively;
+    then notebook 04's tuned recipe (batch 128) as recipes.dcgan_tuned builds it."""
+    from ganlab import recipes
+    from ganlab.runtime import fast_bfloat16
+
+    out = {"paper, float32, plain layout": lambda: recipes.dcgan_mnist(device=device, channels_last=False),
+           "paper, float32, channels-last": lambda: recipes.dcgan_mnist(device=device, channels_last=True)}
+    if fast_bfloat16(device):
+        out["paper, bfloat16, channels-last"] = lambda: recipes.dcgan_mnist(device=device, channels_last=True,
+                                                                            autocast="bfloat16")
+    out["tuned (recipes.dcgan_tuned)"] = lambda: recipes.dcgan_tuned(device=device)
+    return out
+
+
+def time_variants(builds, data, seconds, rounds=3, warmup=10):
+    """Images per second of each GAN's fit, timed in turns (round after round), so a machine whose
+    speed drifts treats every variant alike. Returns {name: [images/s per round]}."""
+    gans = {}
+    for name, build in builds.items():
+        gans[name] = build()
+        gans[name].fit(data, steps=warmup, progress=False)
+    speeds = {name: [] for name in gans}
+    for _ in range(rounds):
+        for name, gan in gans.items():
+            _sync(gan.device)
+            start, step = time.perf_counter(), gan.step
+            gan.fit(data, seconds=seconds, progress=False)
+            _sync(gan.device)
+            speeds[name].append((gan.step - step) * gan.batch_size / (time.perf_counter() - start))
+    return speeds
+
+
+def gan_step_flops(gan, data):
+    """FLOPs per image of one of gan's own training steps (counted by torch; the model is left as it was)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    trial = copy.deepcopy(gan)
+    with FlopCounterMode(display=False) as counter:
+        trial.fit(data, steps=1, progress=False)
+    return counter.get_total_flops() / gan.batch_size
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="ganlab's trainer against a tutorial-style loop")
     parser.add_argument("--seconds", type=float, default=8.0, help="timed seconds per loop and case")
@@ -218,6 +271,23 @@ def main(argv=None):
         print(f"{label:<10} {bs:5d} {ref:16.0f} {ours:13.0f} {ours / ref:5.2f}x {60_000 / ours:10.1f} s "
               f"{flops / 1e6:10.2f} {bound:12.0f} {ours / bound:8.0%}")
 
+    print("\nthe DCGAN step, in turns (median of 3 rounds; ratio to the plain float32 layout, per round):")
+    builds = dcgan_variants(device)
+    speeds = time_variants(builds, data, args.seconds / 2)
+    base = speeds["paper, float32, plain layout"]
+    dcgan_rows = []
+    for label, per_round in speeds.items():
+        gan = builds[label]()
+        flops = gan_step_flops(gan, data)
+        median = sorted(per_round)[len(per_round) // 2]
+        ratios = [a / b for a, b in zip(per_round, base)]
+        row = dict(variant=label, batch_size=gan.batch_size, images_per_s=median, rounds=per_round,
+                   ratio_to_plain=sorted(ratios)[len(ratios) // 2], mflop_per_image=flops / 1e6,
+                   share_of_float32_bound=median * flops / peak)
+        dcgan_rows.append(row)
+        print(f"  {label:<32} batch {gan.batch_size:3d}: {median:7.0f} img/s, {row['ratio_to_plain']:4.2f}x, "
+              f"{flops / 1e6:5.1f} MFLOP/img, {row['share_of_float32_bound']:4.0%} of the float32 bound")
+
     torch.manual_seed(0)
     latency = {}
     for label, make in (("MLP", mlp), ("DCGAN", dcgan)):
@@ -231,10 +301,10 @@ def main(argv=None):
     if args.json:
         out = dict(device=str(device), device_name=name, threads=threads, torch=torch.__version__,
                    matmul_flops_per_s=peak, seconds_per_case=args.seconds, workers=args.workers,
-                   rows=rows, slider_latency_ms=latency)
+                   rows=rows, dcgan_rows=dcgan_rows, slider_latency_ms=latency)
         Path(args.json).write_text(json.dumps(out, indent=2))
         print(f"wrote {args.json}")
-    return rows, latency
+    return rows, latency, dcgan_rows
 
 
 if __name__ == "__main__":

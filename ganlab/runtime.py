@@ -165,6 +165,19 @@ def machine_name(device):
     return f"{os.cpu_count()}-core CPU ({cpu or platform.machine()})"
 
 
+def fast_bfloat16(device, cpuinfo="/proc/cpuinfo"):
+    """Whether `device` does bfloat16 arithmetic natively (GAN(autocast="bfloat16") then pays off):
+    a CUDA GPU that supports it, or a CPU with AVX512-BF16 or AMX instructions. Elsewhere
+    bfloat16 is emulated and slower than float32."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type != "cpu" or not Path(cpuinfo).exists():
+        return False
+    flags = next((line for line in Path(cpuinfo).read_text().splitlines() if line.startswith("flags")), "")
+    return bool({"avx512_bf16", "amx_bf16"} & set(flags.split()))
+
+
 def keys(name, settings):
     """(key of a result kept on this machine, key of the shipped reference result)."""
     if settings is None:

@@ -103,12 +103,19 @@ class GAN:
     ema:            keep an exponential moving average of G's weights with this decay
                     (e.g. 0.999) and sample from it: it smooths out the step-to-step
                     wobble of the adversarial game (Yazici et al., 2019)
+    channels_last:  store convolution weights and activations pixel by pixel, all channels
+                    of a pixel together (None: on for convolutional models on a CPU, where
+                    oneDNN's kernels prefer it; the same arithmetic in another order)
+    autocast:       "bfloat16" runs training's convolutions and matrix products in bfloat16
+                    (weights, optimizer and losses stay float32; sampling stays float32).
+                    None (the default) trains in float32. runtime.fast_bfloat16(device)
+                    says whether this machine has native bfloat16 arithmetic.
     """
 
     def __init__(self, generator, discriminator, loss="non-saturating", latent_dim=None,
                  lr=2e-4, d_lr=None, g_lr=None, betas=(0.5, 0.999), optimizer="adam",
                  n_critic=1, clip_value=None, penalty_weight=None, device=None, seed=None, ema=None,
-                 batch_size=64, augment=0, fresh_noise_for_g=False):
+                 batch_size=64, augment=0, fresh_noise_for_g=False, channels_last=None, autocast=None):
         if not isinstance(generator, nn.Module) or not isinstance(discriminator, nn.Module):
             raise TypeError("generator and discriminator must be torch.nn.Module objects")
         self.latent_dim = latent_dim if latent_dim is not None else getattr(generator, "latent_dim", None)
@@ -128,8 +135,15 @@ class GAN:
         if penalty_weight is not None:
             self.loss.penalty_weight = penalty_weight
         self.device = resolve_device(device)
-        self.generator = generator.to(self.device)
-        self.discriminator = discriminator.to(self.device)
+        if autocast not in (None, "bfloat16"):
+            raise ValueError(f"autocast is None (float32) or \"bfloat16\", got {autocast!r}")
+        self.autocast = autocast
+        convolutional = any(isinstance(m, nn.modules.conv._ConvNd)
+                            for net in (generator, discriminator) for m in net.modules())
+        self.channels_last = (convolutional and self.device.type == "cpu") if channels_last is None else bool(channels_last)
+        layout = dict(memory_format=torch.channels_last) if self.channels_last else {}
+        self.generator = generator.to(self.device, **layout)
+        self.discriminator = discriminator.to(self.device, **layout)
         self.pack = getattr(discriminator, "pack", 1)
         self.n_critic = int(n_critic)
         if ema is not None and not 0 < ema < 1:
@@ -145,7 +159,7 @@ class GAN:
                            g_lr=g_lr, betas=tuple(betas), optimizer=optimizer, n_critic=self.n_critic,
                            clip_value=self.loss.clip_value, penalty_weight=self.loss.penalty_weight, ema=ema,
                            batch_size=self.batch_size, augment=self.augment,
-                           fresh_noise_for_g=self.fresh_noise_for_g)
+                           fresh_noise_for_g=self.fresh_noise_for_g, channels_last=channels_last, autocast=autocast)
         self.d_optimizer = _optimizer(optimizer, self.discriminator.parameters(), d_lr or lr, tuple(betas), self.device)
         self.g_optimizer = _optimizer(optimizer, self.generator.parameters(), g_lr or lr, tuple(betas), self.device)
         # D judges real and fake batches in one pass (one matmul per layer instead of two)
@@ -188,7 +202,7 @@ class GAN:
         was_training = net.training
         net.eval()
         try:
-            return net(z.to(self.device))
+            return net(z.to(self.device)).contiguous()
         finally:
             net.train(was_training)
 
@@ -205,7 +219,7 @@ class GAN:
             s = self.discriminator(x)
         else:
             s = torch.func.functional_call(self.discriminator, weights, (x,))
-        return s.reshape(-1, 1)
+        return s.float().reshape(-1, 1)         # losses in float32, also under bfloat16 autocast
 
     # ------------------------------------------------------------ training
 
@@ -327,7 +341,9 @@ class GAN:
         n_critic = n_critic or self.n_critic
         d_loss = d_real = d_fake = g_loss = float("nan")
         fake = None
-        with self._own_random_stream():       # dropout draws from the trainer's stream
+        precision = (torch.autocast(self.device.type, dtype=torch.bfloat16) if self.autocast == "bfloat16"
+                     else contextlib.nullcontext())
+        with self._own_random_stream(), precision:       # dropout draws from the trainer's stream
             if update in ("both", "d"):
                 for i in range(n_critic):
                     if update == "both" and i == n_critic - 1 and not self.fresh_noise_for_g:

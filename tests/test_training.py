@@ -1,3 +1,4 @@
+import math
 import copy
 import types
 
@@ -404,3 +405,63 @@ def test_unrolled_lookahead_moves_d_about_as_far_as_real_updates():
     looked = gan.lookahead_weights(draw, gan.batch_size)
     moved = max((looked[n] - p).abs().max().item() for n, p in gan.discriminator.named_parameters())
     assert moved <= 3 * 3e-3 * 1.5, moved
+
+
+def small_dcgan(seed=0, **kw):
+    torch.manual_seed(seed)
+    return GAN(models.dcgan_generator(latent_dim=8, width=4), models.dcgan_discriminator(width=4, batch_norm=False),
+               seed=seed, lr=1e-3, batch_size=8, device="cpu", **kw)
+
+
+def conv_weights(gan):
+    return [p for p in list(gan.generator.parameters()) + list(gan.discriminator.parameters()) if p.dim() == 4]
+
+
+def test_channels_last_is_on_for_conv_models_on_a_cpu_and_changes_only_the_order():
+    digits = torch.rand(64, 1, 28, 28) * 2 - 1
+    fast, plain = small_dcgan(), small_dcgan(channels_last=False)
+    assert fast.channels_last and not plain.channels_last and not tiny_gan().channels_last
+    assert all(p.is_contiguous(memory_format=torch.channels_last) for p in conv_weights(fast))
+    assert sum(not p.is_contiguous() for p in conv_weights(fast)) >= 3     # those with more than one channel
+    assert all(p.is_contiguous() for p in conv_weights(plain))
+    for gan in (fast, plain):
+        gan.fit(digits, steps=5, progress=False)
+    # the same arithmetic in another order: equal up to float32 rounding, and samples come out contiguous
+    assert torch.allclose(weights(fast.generator), weights(plain.generator), atol=1e-4)
+    assert torch.allclose(torch.tensor(fast.history["d_loss"]), torch.tensor(plain.history["d_loss"]), atol=1e-4)
+    assert fast.sample(4, seed=1).is_contiguous()
+
+
+def test_bfloat16_autocast_trains_in_float32_weights_and_reloads(tmp_path):
+    digits = torch.rand(64, 1, 28, 28) * 2 - 1
+    with pytest.raises(ValueError, match="bfloat16"):
+        small_dcgan(autocast="float16")
+    half, full = small_dcgan(autocast="bfloat16"), small_dcgan()
+    seen = []
+    half.discriminator.register_forward_hook(lambda m, i, out: seen.append(out.dtype))
+    for gan in (half, full):
+        gan.fit(digits, steps=5, progress=False)
+    assert torch.bfloat16 in seen                           # D really computed in bfloat16 ...
+    assert all(p.dtype == torch.float32 for p in half.generator.parameters())    # ... its weights did not
+    assert half.sample(4, seed=1).dtype == torch.float32
+    assert all(map(math.isfinite, half.history["d_loss"] + half.history["g_loss"]))
+    # bfloat16 keeps 8 bits of mantissa: the runs agree to about 1%, not bit for bit
+    gap = (weights(half.generator) - weights(full.generator)).abs().max()
+    assert 0 < gap < 0.02
+    half.save(tmp_path / "half.pt")
+    again = GAN.load(tmp_path / "half.pt")
+    assert again.autocast == "bfloat16" and again.channels_last
+    assert torch.equal(weights(again.generator), weights(half.generator))
+    assert conv_weights(again)[0].is_contiguous(memory_format=torch.channels_last)
+
+
+def test_fast_bfloat16_reads_the_cpu_flags(tmp_path):
+    from ganlab import runtime
+
+    info = tmp_path / "cpuinfo"
+    for flags, native in (("fpu avx2 avx512f avx512bw", False), ("fpu avx512f avx512_bf16", True),
+                          ("fpu amx_bf16 amx_tile", True)):
+        info.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
+        assert runtime.fast_bfloat16("cpu", cpuinfo=info) is native
+    assert runtime.fast_bfloat16("cpu", cpuinfo=tmp_path / "missing") is False
+    assert runtime.fast_bfloat16("meta") is False
