@@ -135,17 +135,22 @@ def _check_image_size(image_size):
         raise ValueError(f"DCGAN builders support image_size 28 or 64, got {image_size}")
 
 
-def dcgan_generator(latent_dim=100, width=64, image_size=28, channels=1, init=True):
+def dcgan_generator(latent_dim=100, width=64, image_size=28, channels=1, init=True, refine=0):
     """DCGAN generator: transposed convolutions with batch norm, tanh output.
 
     28x28:  z (B, 100) -> (4w, 7, 7) -> (2w, 14, 14) -> (channels, 28, 28)
     64x64:  z -> (8w, 4, 4) -> (4w, 8, 8) -> (2w, 16, 16) -> (w, 32, 32) -> (channels, 64, 64)
     `width` (w) scales every layer: width=16 trains in minutes on a CPU. The DCGAN paper's
     64x64 generator starts at 1024 channels at 4x4, width=128 here; the PyTorch DCGAN
-    tutorial uses width=64.
+    tutorial uses width=64. refine: extra 3x3 convolutions (batch norm, ReLU) at the last hidden
+    size (14x14 or 32x32), which keep the size and channels: a deeper generator, still all convolutional.
     """
     _check_image_size(image_size)
     w = width
+    last_hidden = 2 * w if image_size == 28 else w
+    refinements = []
+    for _ in range(int(refine)):
+        refinements += [nn.Conv2d(last_hidden, last_hidden, 3, 1, 1, bias=False), nn.BatchNorm2d(last_hidden), nn.ReLU(True)]
 
     def up(cin, cout):  # doubles height and width
         return [nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(True)]
@@ -154,19 +159,19 @@ def dcgan_generator(latent_dim=100, width=64, image_size=28, channels=1, init=Tr
     if image_size == 28:
         layers += [nn.ConvTranspose2d(latent_dim, 4 * w, 7, 1, 0, bias=False),  # (4w, 7, 7)
                    nn.BatchNorm2d(4 * w), nn.ReLU(True)]
-        layers += up(4 * w, 2 * w)                                              # (2w, 14, 14)
+        layers += up(4 * w, 2 * w) + refinements                                # (2w, 14, 14)
         layers += [nn.ConvTranspose2d(2 * w, channels, 4, 2, 1), nn.Tanh()]     # (c, 28, 28)
     else:
         layers += [nn.ConvTranspose2d(latent_dim, 8 * w, 4, 1, 0, bias=False),  # (8w, 4, 4)
                    nn.BatchNorm2d(8 * w), nn.ReLU(True)]
-        layers += up(8 * w, 4 * w) + up(4 * w, 2 * w) + up(2 * w, w)            # (w, 32, 32)
+        layers += up(8 * w, 4 * w) + up(4 * w, 2 * w) + up(2 * w, w) + refinements   # (w, 32, 32)
         layers += [nn.ConvTranspose2d(w, channels, 4, 2, 1), nn.Tanh()]         # (c, 64, 64)
     net = nn.Sequential(*layers)
     if init:
         net.apply(dcgan_init)
     net.latent_dim = latent_dim
     return _tag(net, "dcgan_generator", latent_dim=latent_dim, width=width,
-                image_size=image_size, channels=channels, init=init)
+                image_size=image_size, channels=channels, init=init, **({"refine": int(refine)} if refine else {}))
 
 
 def dcgan_discriminator(width=64, image_size=28, channels=1, batch_norm=True, init=True, spectral_norm=False):

@@ -97,3 +97,21 @@ def test_dcgan_discriminator_with_spectral_norm():
     assert torch.linalg.matrix_norm(conv.weight.flatten(1), ord=2).item() == pytest.approx(1.0, abs=0.05)
     again = models.rebuild(d.ganlab_spec)
     assert again.ganlab_spec[1]["spectral_norm"] is True
+
+
+@pytest.mark.parametrize("size, hidden", [(28, 2 * 8), (64, 8)])
+def test_refine_adds_size_keeping_convolutions_at_the_last_hidden_size(size, hidden):
+    plain = models.dcgan_generator(latent_dim=10, width=8, image_size=size)
+    deeper = models.dcgan_generator(latent_dim=10, width=8, image_size=size, refine=2)
+    extra = [m for m in deeper if isinstance(m, torch.nn.Conv2d)]
+    assert len(extra) == 2 and all(m.kernel_size == (3, 3) and m.in_channels == m.out_channels == hidden
+                                   for m in extra)
+    # each: a 3x3 kernel per channel pair, no bias, and a batch norm's scale and shift
+    added = models.count_parameters(deeper) - models.count_parameters(plain)
+    assert added == 2 * (hidden * hidden * 9 + 2 * hidden)
+    assert deeper(torch.randn(3, 10)).shape == plain(torch.randn(3, 10)).shape
+    shapes = [s for name, s in models.layer_shapes(deeper, torch.randn(2, 10)) if name == "Conv2d"]
+    assert all(s[1] == size // 2 for s in shapes)                  # the size is kept
+    again = models.rebuild(deeper.ganlab_spec)                     # checkpoints rebuild it
+    assert [p.shape for p in again.parameters()] == [p.shape for p in deeper.parameters()]
+    assert "refine" not in plain.ganlab_spec[1]                     # older checkpoints' specs are unchanged

@@ -16,6 +16,8 @@ def test_recipes_build_what_they_say():
     assert linear_widths(published.generator) == [256, 256, 784]
     dc = recipes.dcgan_mnist(width=8)
     assert dc.sample(2).shape == (2, 1, 28, 28) and dc.latent_dim == 100
+    assert dc.batch_size == 64 and dc.ema is None and dc.autocast is None
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in dc.discriminator.modules())   # the paper's D
     gp = recipes.wgan_mnist("wgan-gp", width=8)
     assert gp.loss.penalty_weight == 10 and gp.n_critic == 5
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in gp.discriminator.modules())
@@ -27,6 +29,26 @@ def test_recipes_build_what_they_say():
         recipes.wgan_mnist("hinge")
     toy = recipes.toy_gan("wgan-gp", batch_size=64)
     assert toy.batch_size == 64 and toy.n_critic == 5
+
+
+def test_the_tuned_dcgan_is_the_paper_recipe_plus_its_measured_changes(monkeypatch):
+    assert {k for k in recipes.DCGAN_MNIST if recipes.DCGAN_MNIST[k] != recipes.DCGAN_PAPER[k]} == {
+        "d_width", "d_batch_norm", "spectral_norm", "lr", "batch_size", "ema", "augment", "refine", "autocast"}
+    dc = recipes.dcgan_tuned(device="cpu")
+    convs = lambda net, kind: [m.out_channels for m in net.modules() if isinstance(m, kind)]
+    assert convs(dc.discriminator, torch.nn.Conv2d) == [32, 64, 1]               # twice the paper's width
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in dc.discriminator.modules())
+    assert convs(dc.generator, torch.nn.Conv2d) == [32]                          # the one extra 3x3 layer
+    assert not any(isinstance(m, torch.nn.Linear) for m in list(dc.generator.modules()) + list(dc.discriminator.modules()))
+    assert (dc.batch_size, dc.ema, dc.augment) == (128, 0.999, 2) and dc.channels_last
+    assert dc.g_optimizer.param_groups[0]["lr"] == dc.d_optimizer.param_groups[0]["lr"] == 1e-3
+    # "auto": bfloat16 only where the machine has it natively
+    for native in (True, False):
+        monkeypatch.setattr(recipes, "fast_bfloat16", lambda device, native=native: native)
+        assert recipes.dcgan_tuned(width=4, d_width=4, device="cpu").autocast == ("bfloat16" if native else None)
+    assert recipes.dcgan_tuned(width=4, autocast=None, device="cpu").autocast is None
+    with pytest.raises(ValueError, match="unknown setting"):
+        recipes.dcgan_tuned(dwidth=8)
 
 
 def test_train_or_load_trains_once_then_loads(tmp_path, monkeypatch, capsys):

@@ -1,0 +1,61 @@
+import pytest
+import torch
+
+import ganlab
+from ganlab import race, recipes
+
+
+@pytest.fixture(scope="module")
+def images():
+    return ganlab.data.mnist("test", device="cpu")[0][:400]
+
+
+def small_dcgan(seed=0, device=None):
+    return recipes.dcgan_tuned(width=4, d_width=4, batch_size=16, autocast=None, seed=seed, device="cpu")
+
+
+def small_mlp(seed=0, device=None):
+    return recipes.mlp_mnist(g_hidden=(32,), d_hidden=(32,), batch_size=32, seed=seed, device="cpu")
+
+
+def test_scored_points_fall_on_even_times_and_on_the_given_image_counts(images):
+    gan = small_dcgan()
+    log = race.scored(gan, images, seconds=3.0, points=3, images=(32, 64, 10**9), n=50)
+    at_time = [p for p in log if p["at"] == "time"]
+    at_images = [p for p in log if p["at"] == "images"]
+    assert len(at_time) == 3 and [p["seconds"] for p in at_time] == sorted(p["seconds"] for p in at_time)
+    assert at_time[-1]["seconds"] >= 3.0 and at_time[-1]["step"] == gan.step     # training ends at the last point
+    for k, p in enumerate(at_time, 1):
+        assert p["seconds"] >= k - 1e-9                     # never scored before its time
+    # exactly the counts asked for (multiples of the batch of 16), the unreachable one skipped
+    assert [p["images"] for p in at_images] == [32, 64] and [p["step"] for p in at_images] == [2, 4]
+    assert all(0 <= p["confident"] <= 1 and p["frechet"] > 0 for p in log)
+    assert log[-1]["step"] == gan.step and race.images_seen(gan) == gan.step * 16
+
+
+def test_run_scores_later_contenders_at_the_first_ones_image_counts(images):
+    result = race.run({"dcgan": small_dcgan, "mlp": small_mlp}, images, seconds=0.6, seeds=2, points=2, n=50,
+                      progress=False)
+    assert list(result) == ["dcgan", "mlp"] and all(len(logs) == 2 for logs in result.values())
+    for seed in range(2):
+        marks = [p["images"] for p in result["dcgan"][seed] if p["at"] == "time"]
+        got = [p["images"] for p in result["mlp"][seed] if p["at"] == "images"]
+        # the MLP's batch is 32: it is scored at the first multiple of 32 at or past each count
+        assert got == [-(-m // 32) * 32 for m in marks][:len(got)] and len(got) >= 1
+    assert "dcgan" in race.table(result) and "equal seconds" in race.table(result, at="time")
+
+
+def _log(at, values):
+    return [dict(seconds=i + 1.0, step=i, images=100 * (i + 1), at=at, confident=c, frechet=f, digits_present=10,
+                 inception=5.0) for i, (c, f) in enumerate(values)]
+
+
+def test_points_average_over_seeds_and_wins_need_both_scores():
+    result = {"a": [_log("images", [(0.1, 90), (0.5, 40), (0.6, 30)]), _log("images", [(0.3, 70), (0.7, 20), (0.6, 50)])],
+              "b": [_log("images", [(0.5, 50), (0.4, 50), (0.7, 35)]), _log("images", [(0.5, 50), (0.4, 50), (0.7, 35)])]}
+    pa = race.points(result, "a", "images")
+    assert [round(p["confident"], 6) for p in pa] == [0.2, 0.6, 0.6]
+    assert pa[1]["frechet"] == 30 and pa[1]["frechet_low"] == 20 and pa[1]["frechet_high"] == 40
+    # a wins the second point on both scores; at the third it is less confident (0.6 < 0.7): no win
+    assert race.wins(result, "a", "b") == (1, 2)
+    assert race.points(result, "a", "time") == []
