@@ -170,8 +170,8 @@ def fast_bfloat16(device, cpuinfo="/proc/cpuinfo"):
     a CUDA GPU that supports it, or a CPU with AVX512-BF16 or AMX instructions. Elsewhere
     bfloat16 is emulated and slower than float32."""
     device = torch.device(device)
-    if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
+    if device.type == "cuda":      # native from Ampere on; emulated on older GPUs such as Colab's T4
+        return torch.cuda.is_bf16_supported(including_emulation=False)
     if device.type != "cpu" or not Path(cpuinfo).exists():
         return False
     flags = next((line for line in Path(cpuinfo).read_text().splitlines() if line.startswith("flags")), "")
