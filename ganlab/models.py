@@ -150,7 +150,8 @@ def dcgan_generator(latent_dim=100, width=64, image_size=28, channels=1, init=Tr
     last_hidden = 2 * w if image_size == 28 else w
     refinements = []
     for _ in range(int(refine)):
-        refinements += [nn.Conv2d(last_hidden, last_hidden, 3, 1, 1, bias=False), nn.BatchNorm2d(last_hidden), nn.ReLU(True)]
+        refinements += [nn.Conv2d(last_hidden, last_hidden, 3, 1, 1, bias=False), nn.BatchNorm2d(last_hidden),
+                        nn.ReLU(True)]
 
     def up(cin, cout):  # doubles height and width
         return [nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(True)]

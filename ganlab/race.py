@@ -7,9 +7,10 @@ Each contender trains for the same seconds from each seed and is scored by the s
 classifier (classifier.digit_scores on n samples from fixed noise) at `points` evenly spaced
 times. The first contender's scored points also fix *image counts* (real images shown to D:
 steps x batch size x D updates per step), and every later contender is scored again at the
-first step at or past each count (exactly at it when the batch sizes match, as in notebook 04). So each question has its own scored points: per second,
-the even times; per image, the first contender's image counts. Put the slower contender first,
-so the others reach its counts within their time.
+first step at or past each count (exactly at it when the batch sizes match, as in notebook
+04). So each question has its own scored points: per second, the even times; per image, the
+first contender's image counts. Put the slower contender first, so the others reach its
+counts within their time.
 """
 import statistics
 
@@ -21,6 +22,7 @@ SCORES = ("confident", "frechet", "digits_present", "inception")
 
 
 def images_seen(gan):
+    """Real images shown to D so far: one batch per D update."""
     return gan.step * gan.batch_size * gan.n_critic
 
 
@@ -92,7 +94,8 @@ def points(result, name, at):
     rows = []
     for j in range(k):
         here = [r[j] for r in runs]
-        row = dict(seconds=statistics.mean(p["seconds"] for p in here), images=statistics.mean(p["images"] for p in here))
+        row = dict(seconds=statistics.mean(p["seconds"] for p in here),
+                   images=statistics.mean(p["images"] for p in here))
         for key in SCORES:
             values = [p[key] for p in here]
             row.update({key: statistics.mean(values), f"{key}_low": min(values), f"{key}_high": max(values)})

@@ -55,7 +55,8 @@ def mlp_mnist(seed=0, device=None, **changes):
 # a learning rate of 1e-3 and one more (3x3) convolution in G, as notebook 03 gave its G one more
 # layer; bfloat16 arithmetic where the machine has it natively ("auto").
 # d_width None: D's width setting equals G's (the paper's; D then has half G's channels at each
-# size); channels_last None: the trainer's default (GAN); refine: extra 3x3 convolutions in G at 14x14 (models.dcgan_generator)
+# size); channels_last None: the trainer's default (GAN); refine: extra 3x3 convolutions in G at
+# 14x14 (models.dcgan_generator)
 DCGAN_PAPER = dict(width=16, d_width=None, latent_dim=100, d_batch_norm=True, spectral_norm=False, lr=2e-4,
                    betas=(0.5, 0.999), batch_size=64, ema=None, augment=0, autocast=None, refine=0,
                    channels_last=None)
@@ -81,7 +82,8 @@ def _dcgan(c, seed, device):
         autocast = "bfloat16" if fast_bfloat16(device) else None
     torch.manual_seed(seed)
     g = models.dcgan_generator(latent_dim=c["latent_dim"], width=c["width"], refine=c["refine"])
-    d = models.dcgan_discriminator(width=c["d_width"] or c["width"], batch_norm=c["d_batch_norm"], spectral_norm=c["spectral_norm"])
+    d = models.dcgan_discriminator(width=c["d_width"] or c["width"], batch_norm=c["d_batch_norm"],
+                                   spectral_norm=c["spectral_norm"])
     return GAN(g, d, loss="non-saturating", lr=c["lr"], betas=c["betas"], batch_size=c["batch_size"],
                ema=c["ema"], augment=c["augment"], autocast=autocast, channels_last=c["channels_last"], seed=seed,
                device=device)

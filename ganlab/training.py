@@ -140,7 +140,8 @@ class GAN:
         self.autocast = autocast
         convolutional = any(isinstance(m, nn.modules.conv._ConvNd)
                             for net in (generator, discriminator) for m in net.modules())
-        self.channels_last = (convolutional and self.device.type == "cpu") if channels_last is None else bool(channels_last)
+        on_by_default = convolutional and self.device.type == "cpu"
+        self.channels_last = on_by_default if channels_last is None else bool(channels_last)
         layout = dict(memory_format=torch.channels_last) if self.channels_last else {}
         self.generator = generator.to(self.device, **layout)
         self.discriminator = discriminator.to(self.device, **layout)

@@ -51,8 +51,10 @@ def _log(at, values):
 
 
 def test_points_average_over_seeds_and_wins_need_both_scores():
-    result = {"a": [_log("images", [(0.1, 90), (0.5, 40), (0.6, 30)]), _log("images", [(0.3, 70), (0.7, 20), (0.6, 50)])],
-              "b": [_log("images", [(0.5, 50), (0.4, 50), (0.7, 35)]), _log("images", [(0.5, 50), (0.4, 50), (0.7, 35)])]}
+    b = [(0.5, 50), (0.4, 50), (0.7, 35)]
+    a1, a2 = [(0.1, 90), (0.5, 40), (0.6, 30)], [(0.3, 70), (0.7, 20), (0.6, 50)]
+    result = {"a": [_log("images", a1), _log("images", a2)],
+              "b": [_log("images", b), _log("images", b)]}
     pa = race.points(result, "a", "images")
     assert [round(p["confident"], 6) for p in pa] == [0.2, 0.6, 0.6]
     assert pa[1]["frechet"] == 30 and pa[1]["frechet_low"] == 20 and pa[1]["frechet_high"] == 40

@@ -39,7 +39,8 @@ def test_the_tuned_dcgan_is_the_paper_recipe_plus_its_measured_changes(monkeypat
     assert convs(dc.discriminator, torch.nn.Conv2d) == [32, 64, 1]               # twice the paper's width
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in dc.discriminator.modules())
     assert convs(dc.generator, torch.nn.Conv2d) == [32]                          # the one extra 3x3 layer
-    assert not any(isinstance(m, torch.nn.Linear) for m in list(dc.generator.modules()) + list(dc.discriminator.modules()))
+    layers = list(dc.generator.modules()) + list(dc.discriminator.modules())
+    assert not any(isinstance(m, torch.nn.Linear) for m in layers)             # no dense layer anywhere
     assert (dc.batch_size, dc.ema, dc.augment) == (128, 0.999, 2) and dc.channels_last
     assert dc.g_optimizer.param_groups[0]["lr"] == dc.d_optimizer.param_groups[0]["lr"] == 1e-3
     # "auto": bfloat16 only where the machine has it natively

@@ -451,6 +451,7 @@ def test_bfloat16_autocast_trains_in_float32_weights_and_reloads(tmp_path):
     half.save(tmp_path / "half.pt")
     again = GAN.load(tmp_path / "half.pt")
     assert again.autocast == "bfloat16" and again.channels_last
+    assert again.config["channels_last"] is None        # the default is kept, not this machine's choice
     assert torch.equal(weights(again.generator), weights(half.generator))
     assert conv_weights(again)[0].is_contiguous(memory_format=torch.channels_last)
 
