@@ -255,27 +255,20 @@ def train_scored(gan, data, seconds, points=6, batch_size=None, n=1000, seed=1, 
     """Train `gan` for `seconds` of training time and score it at `points` evenly spaced times.
 
     Each time it scores n samples from the same fixed noise (seed) with digit_scores.
-    Returns a dict of lists (also appended to gan.extras["scores"]): seconds, step,
-    confident, digits_present, inception, frechet. Equal *time*, not equal steps, is
-    the fair way to compare models whose steps cost different amounts.
+    Returns a dict of lists (also appended to gan.extras["scores"]): seconds (the GAN's
+    total training time), step, confident, digits_present, inception, frechet. Equal *time*,
+    not equal steps, is the fair way to compare models whose steps cost different amounts.
+    (ganlab.race.scored does the training and scoring; it can also score at image counts.)
     """
-    from tqdm.auto import tqdm
+    from .race import scored
 
     log = gan.extras.setdefault("scores", {k: [] for k in (
         "seconds", "step", "confident", "digits_present", "inception", "frechet")})
-    z = gan.noise(n, seed=seed)
-    target = gan.elapsed + seconds
-    for k in tqdm(range(points), desc=f"{seconds:.0f} s of training, scored {points} times",
-                  disable=not progress):
-        left = target - gan.elapsed
-        gan.fit(data, seconds=max(left / (points - k), 1e-3), batch_size=batch_size, progress=False)
-        if gan.interrupted:
-            break
-        s = digit_scores(gan.sample(z=z))
-        for key, value in (("seconds", gan.elapsed), ("step", gan.step)):
-            log[key].append(value)
-        for key in ("confident", "digits_present", "inception", "frechet"):
-            log[key].append(s[key])
+    start = gan.elapsed
+    for p in scored(gan, data, seconds, points=points, n=n, seed=seed, batch_size=batch_size, progress=progress):
+        log["seconds"].append(start + p["seconds"])
+        for key in ("step", "confident", "digits_present", "inception", "frechet"):
+            log[key].append(p[key])
     return log
 
 

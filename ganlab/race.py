@@ -26,24 +26,31 @@ def images_seen(gan):
     return gan.step * gan.batch_size * gan.n_critic
 
 
-def scored(gan, data, seconds, points=6, images=(), n=1000, seed=1):
+def scored(gan, data, seconds, points=6, images=(), n=1000, seed=1, batch_size=None, progress=False):
     """Train `gan` for `seconds`, scoring at `points` even times and at each count in `images`.
 
+    The one scored-training loop of ganlab (classifier.train_scored is this, at even times only).
     Times count from the call; image counts are totals since the GAN's first step (images_seen).
+    progress: a bar in seconds of training.
 
     Returns a list of dicts (seconds, step, images, at="time" or "images", and SCORES), in
     the order they were taken. An image count not reached within the time is skipped.
     """
     z = gan.noise(n, seed=seed)
-    per_step = gan.batch_size * gan.n_critic
+    per_step = (batch_size or gan.batch_size) * gan.n_critic
     start = gan.elapsed
+    bar = tqdm(total=round(seconds), unit="s", desc=f"{seconds:.0f} s of training, scored {points} times",
+               disable=not progress)
     times = [start + seconds * (k + 1) / points for k in range(points)]
     marks = sorted(int(c) for c in images)
     log = []
     while times:
         to_mark = max(0, -(-marks[0] // per_step) - gan.step) if marks else None
         if to_mark != 0:        # train until the next image count or the next time, whichever comes first
-            gan.fit(data, steps=to_mark, seconds=max(times[0] - gan.elapsed, 1e-3), progress=False)
+            gan.fit(data, steps=to_mark, seconds=max(times[0] - gan.elapsed, 1e-3), batch_size=batch_size,
+                    progress=False)
+            bar.n = round(min(gan.elapsed - start, seconds))
+            bar.refresh()
             if gan.interrupted:
                 break
         at = []
@@ -57,6 +64,7 @@ def scored(gan, data, seconds, points=6, images=(), n=1000, seed=1):
             s = _classifier.digit_scores(gan.sample(z=z))
             log += [dict(seconds=gan.elapsed - start, step=gan.step, images=images_seen(gan), at=kind,
                          **{k: s[k] for k in SCORES}) for kind in at]
+    bar.close()
     return log
 
 

@@ -48,7 +48,7 @@ def mlp_mnist(seed=0, device=None, **changes):
                batch_size=c["batch_size"], fresh_noise_for_g=c["fresh_noise_for_g"], seed=seed, device=device)
 
 
-# notebook 04: the DCGAN paper's recipe at width 16 (dcgan_mnist), and DCGAN_MNIST, the same kind
+# notebook 04: the DCGAN paper's recipe at width 16 (dcgan_mnist), and DCGAN_TUNED, the same kind
 # of networks (transposed convolutions in G, strided convolutions in D, no dense hidden layer) with
 # notebook 03's fixes that notebook 04 measured to help a DCGAN: a discriminator twice G's width with
 # spectral norm instead of batch norm, shifted views for D, a weight average of G, batches of 128,
@@ -60,7 +60,7 @@ def mlp_mnist(seed=0, device=None, **changes):
 DCGAN_PAPER = dict(width=16, d_width=None, latent_dim=100, d_batch_norm=True, spectral_norm=False, lr=2e-4,
                    betas=(0.5, 0.999), batch_size=64, ema=None, augment=0, autocast=None, refine=0,
                    channels_last=None)
-DCGAN_MNIST = dict(DCGAN_PAPER, d_width=32, d_batch_norm=False, spectral_norm=True, lr=1e-3, batch_size=128,
+DCGAN_TUNED = dict(DCGAN_PAPER, d_width=32, d_batch_norm=False, spectral_norm=True, lr=1e-3, batch_size=128,
                    ema=0.999, augment=2, refine=1, autocast="auto")
 
 
@@ -71,8 +71,8 @@ def dcgan_mnist(seed=0, device=None, **changes):
 
 
 def dcgan_tuned(seed=0, device=None, **changes):
-    """Notebook 04's DCGAN with the fixes it measured (DCGAN_MNIST); changes as for dcgan_mnist."""
-    return _dcgan(_settings(DCGAN_MNIST, "DCGAN_MNIST", changes), seed, device)
+    """Notebook 04's DCGAN with the fixes it measured (DCGAN_TUNED); changes as for dcgan_mnist."""
+    return _dcgan(_settings(DCGAN_TUNED, "DCGAN_TUNED", changes), seed, device)
 
 
 def _dcgan(c, seed, device):
