@@ -4,13 +4,18 @@
     print(table(rows))
     rows = compare({"PacGAN4": dict(pack=4)}, recipe="pacgan", target="ring8", steps=6000, at=(2000, 4000))
     history = coverage_over_time(gan, data, "ring8", steps=5000, every=250)
+    pull = mode_pull(gan, gan.sample(2500, seed=0), "grid25")      # which way G's loss moves samples
+    alone = discriminator_alone(pack=4, steps=3000, every=500)     # a PacGAN D against fixed blurry fakes
+    seen = projected_difference(pack=4)        # how different real and blurry packs look along one direction
 
 Every variant is a set of settings for one recipe (recipes.toy_gan, or recipes.pacgan_toy
 for the PacGAN paper's networks), so a remedy is a small delta, never a new training
 loop. The measure is metrics.mode_coverage on 2,500 samples: modes covered, the share of
 high-quality samples (within 3 std of a mode) and PacGAN's reverse KL, averaged over
 seeds, as in the VEEGAN and PacGAN papers; `at` also measures at earlier steps of the
-same runs, to show whether a gap is a matter of time.
+same runs, to show whether a gap is a matter of time. Each measurement also records
+`mode_pull`: for the samples that are not high quality, whether the gradient G learns from
+moves them towards their nearest mode, which is what sharpens a blurry generator.
 """
 import math
 import multiprocessing
@@ -29,6 +34,7 @@ from .runtime import resolve_device
 
 RECIPES = {"toy": _recipes.toy_gan, "pacgan": _recipes.pacgan_toy}
 NUMBERS = ("covered", "high_quality", "reverse_kl", "top_share")
+PULL = ("pull_toward", "pull_cos")         # measured along a trend, not shown in the table
 
 
 def run(settings, target="grid25", seed=0, steps=10_000, n_samples=2500, device=None, data_size=100_000,
@@ -46,7 +52,9 @@ def run(settings, target="grid25", seed=0, steps=10_000, n_samples=2500, device=
         samples = gan.sample(n_samples, seed=10_000 + seed).cpu()
         cov = _metrics.mode_coverage(samples, target)
         cov["top_share"] = top_share(samples, target)
-        trend.append(dict(step=gan.step, **{k: cov[k] for k in NUMBERS}))
+        pull = mode_pull(gan, samples, target)
+        trend.append(dict(step=gan.step, **{k: cov[k] for k in NUMBERS},
+                          pull_toward=pull["toward"], pull_cos=pull["cos"]))
     return dict(trend[-1], seconds=gan.elapsed, samples=samples, n_modes=cov["n_modes"], trend=trend)
 
 
@@ -95,9 +103,77 @@ def compare(variants, target="grid25", seeds=5, steps=10_000, device=None, worke
     for row in rows.values():
         for key in NUMBERS:
             row[f"mean_{key}"] = statistics.mean(row[key])
-        row["trend"] = [dict(step=points[0]["step"], **{k: statistics.mean(p[k] for p in points) for k in NUMBERS})
+        row["trend"] = [dict(step=points[0]["step"], **{k: _mean([p[k] for p in points]) for k in NUMBERS + PULL})
                         for points in zip(*row.pop("trends"))]
     return rows
+
+
+def _mean(values):
+    """The mean of the finite values (nan when there are none: e.g. no sample was off its mode)."""
+    finite = [v for v in values if math.isfinite(v)]
+    return statistics.mean(finite) if finite else float("nan")
+
+
+def mode_pull(gan, samples, target):
+    """Which way G's loss would move its samples that are off every mode (not high quality).
+
+    For each such sample x, the direction G's update pushes it, -d loss_G / dx through D's
+    scores (packed as D packs), is compared with the direction from x to its nearest mode
+    centre. Returns dict(toward: the share pushed towards that mode (cosine > 0; about 0.5
+    when the push is unrelated to where the modes are), cos: the mean cosine (1 = straight
+    at it), off_mode: how many samples were measured). A generator whose discriminator has
+    learnt where the modes are is pulled onto them; that is how a blurry generator sharpens.
+    """
+    centres, std = _data.toy_modes(target)
+    x = samples.detach().float().to(gan.device)
+    x = x[: x.shape[0] - x.shape[0] % gan.pack].clone().requires_grad_(True)
+    was_training = gan.discriminator.training
+    gan.discriminator.eval()
+    try:
+        (grad,) = torch.autograd.grad(gan.loss.g_loss(gan.score(x)), x)
+    finally:
+        gan.discriminator.train(was_training)
+    x, push = x.detach().cpu(), -grad.cpu()
+    distance, nearest = torch.cdist(x, centres.cpu()).min(1)
+    off = distance > 3 * std
+    if not off.any():
+        return dict(toward=float("nan"), cos=float("nan"), off_mode=0)
+    cos = torch.nn.functional.cosine_similarity(push[off], centres.cpu()[nearest[off]] - x[off], dim=1)
+    return dict(toward=float((cos > 0).float().mean()), cos=float(cos.mean()), off_mode=int(off.sum()))
+
+
+def discriminator_alone(pack, steps, every, blur=0.3, target="grid25", seed=0, device=None, progress=True):
+    """Train only a PacGAN-paper discriminator (recipes.pacgan_toy) against a generator that never
+    changes: fakes = the mode centres + N(0, blur²), several times wider than the real modes.
+
+    Every `every` steps it measures, on 2,500 real and 2,500 fixed fake samples, D's accuracy
+    (its share of packs judged right) and `mode_pull` of the fakes. The same D, optimizer and
+    fakes for every `pack`: only how many samples D judges at once changes. Returns
+    dict(step, accuracy, toward, cos), each a list.
+    """
+    gan = _recipes.pacgan_toy(pack=pack, seed=seed, device=device)
+    centres, _ = _data.toy_modes(target)
+    centres = centres.to(gan.device)
+    g = torch.Generator(device=gan.device).manual_seed(seed)
+
+    def blurry(n, generator):
+        pick = torch.randint(len(centres), (n,), generator=generator, device=gan.device)
+        return centres[pick] + blur * torch.randn(n, 2, generator=generator, device=gan.device)
+
+    real = _data.toy(target, 100_000, seed=1000 + seed, device=gan.device)
+    batches = gan.batches(real, gan.batch_size)
+    held_real, held_fake = real[:2500], blurry(2500, torch.Generator(device=gan.device).manual_seed(seed + 1))
+    out = dict(step=[], accuracy=[], toward=[], cos=[])
+    for step in tqdm(range(1, steps + 1), desc=f"D alone, pack {pack}", disable=not progress):
+        gan._d_update(batches(), blurry(gan.batch_size, g))
+        if step % every == 0 or step == steps:
+            with torch.no_grad():
+                right = 0.5 * ((gan.score(held_real) > 0).float().mean() + (gan.score(held_fake) < 0).float().mean())
+            pull = mode_pull(gan, held_fake, target)
+            for key, value in (("step", step), ("accuracy", float(right)), ("toward", pull["toward"]),
+                               ("cos", pull["cos"])):
+                out[key].append(value)
+    return out
 
 
 def top_share(samples, target):
@@ -173,3 +249,33 @@ def coverage_over_time(gan, data, target, steps, every, n_samples=2500, progress
         out["samples"].append(samples[:1000])
     out["counts"], out["nearest"] = torch.stack(out["counts"]), torch.stack(out["nearest"])
     return out
+
+
+def projected_difference(pack, blur=0.3, target="grid25", directions=200, n=100_000, seed=0):
+    """How different real packs and packs of blurry fakes look along one direction.
+
+    A unit of D's first layer sees a pack only through linear projections of its 2 · pack
+    coordinates. This draws n real packs and n packs of blurry fakes (the mode centres +
+    N(0, blur²)), projects both on `directions` random unit directions and measures the 1D
+    Wasserstein distance between the two projected samples. Returns dict(difference: its
+    mean over directions, floor: the same between two independent real samples, what
+    sampling noise alone gives, real, fake: the projections on the first direction, for
+    a histogram). Each projection of a pack adds up several independent samples, which
+    smooths away the fine structure that tells real from blurry.
+    """
+    g = torch.Generator().manual_seed(seed)
+    centres, std = _data.toy_modes(target)
+    centres = centres.cpu()
+
+    def packs(spread):
+        x = centres[torch.randint(len(centres), (n * pack,), generator=g)]
+        return (x + spread * torch.randn(n * pack, 2, generator=g)).reshape(n, 2 * pack)
+
+    real, other_real, fake = packs(std), packs(std), packs(blur)
+    w = torch.randn(2 * pack, directions, generator=g)
+    w = w / w.norm(dim=0)
+
+    def w1(a, b):                         # per direction: mean gap between the sorted projections
+        return float(((a @ w).sort(0).values - (b @ w).sort(0).values).abs().mean())
+
+    return dict(difference=w1(real, fake), floor=w1(real, other_real), real=real @ w[:, 0], fake=fake @ w[:, 0])

@@ -80,3 +80,63 @@ def test_table_puts_published_numbers_beside_ours():
     rows = collapse.compare({"GAN": {}}, target="ring8", seeds=1, steps=2, workers=1, progress=False)
     text = collapse.table(rows, published={"GAN": (6.3, 98.2, 0.45)})
     assert "published" in text and "6.3" in text and "98.2" in text and "0.45" in text
+
+
+class _DistanceCritic(torch.nn.Module):
+    """Scores a sample (or a pack of samples) by minus its distance to the nearest grid centre, times sign."""
+
+    def __init__(self, sign=1.0, pack=1):
+        super().__init__()
+        self.sign, self.pack = sign, pack
+        self.unused = torch.nn.Linear(1, 1)       # the trainer wants parameters to optimize
+
+    def forward(self, x):
+        centres, _ = ganlab.data.toy_modes("grid25")
+        points = x.reshape(-1, 2)
+        d = torch.cdist(points, centres).min(1).values.reshape(x.shape[0], -1).sum(1, keepdim=True)
+        return -self.sign * d
+
+
+def _gan_with(critic):
+    g = ganlab.models.mlp_generator(latent_dim=2, hidden=(8,), out_shape=(2,), output=None)
+    return ganlab.GAN(g, critic, seed=0)
+
+
+def test_mode_pull_sees_a_discriminator_that_pulls_samples_onto_the_modes():
+    off = torch.tensor([[0.6, 0.1], [1.3, -1.8], [-3.5, 3.4], [2.4, 0.3]] * 25)      # all off the modes
+    pull = collapse.mode_pull(_gan_with(_DistanceCritic(+1.0)), off, "grid25")
+    assert pull["off_mode"] == 100 and pull["toward"] == 1.0 and pull["cos"] > 0.99
+    away = collapse.mode_pull(_gan_with(_DistanceCritic(-1.0)), off, "grid25")
+    assert away["toward"] == 0.0 and away["cos"] < -0.99
+    # a packed D judges packs; the pull still reaches every sample of the pack (an odd sample is left out)
+    packed = collapse.mode_pull(_gan_with(_DistanceCritic(+1.0, pack=2)), off[:99], "grid25")
+    assert packed["off_mode"] == 98 and packed["toward"] == 1.0
+    # samples on the modes are high quality: nothing to measure
+    centres, _ = ganlab.data.toy_modes("grid25")
+    none = collapse.mode_pull(_gan_with(_DistanceCritic(+1.0)), centres, "grid25")
+    assert none["off_mode"] == 0 and none["toward"] != none["toward"]           # nan
+
+
+def test_discriminator_alone_trains_only_d_and_measures_it():
+    out = collapse.discriminator_alone(pack=2, steps=5, every=2, progress=False)
+    assert out["step"] == [2, 4, 5]
+    assert all(0 <= a <= 1 for a in out["accuracy"]) and all(0 <= t <= 1 for t in out["toward"])
+    assert all(-1 <= c <= 1 for c in out["cos"])
+
+
+def test_a_trend_records_the_pull_and_averages_it_over_seeds():
+    rows = collapse.compare({"GAN": dict(pack=2)}, target="grid25", seeds=2, steps=4, at=(2,), workers=1,
+                            progress=False, recipe="pacgan")
+    for point in rows["GAN"]["trend"]:
+        assert set(collapse.PULL) <= set(point)
+    assert collapse._mean([0.5, float("nan"), 1.0]) == 0.75
+    assert collapse._mean([float("nan")]) != collapse._mean([float("nan")])
+
+
+def test_packing_washes_out_what_one_projection_shows():
+    one, four = (collapse.projected_difference(p, directions=50, n=20_000) for p in (1, 4))
+    assert one["difference"] > 3 * one["floor"]                   # blurry samples stand out along a line
+    assert four["difference"] < one["difference"] / 2             # packs of four much less so
+    assert one["real"].shape == one["fake"].shape == (20_000,)
+    same = collapse.projected_difference(1, blur=ganlab.data.toy_modes("grid25")[1], directions=50, n=20_000)
+    assert same["difference"] < 2 * same["floor"]                 # no blur, nothing beyond sampling noise
