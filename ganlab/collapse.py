@@ -146,8 +146,8 @@ def discriminator_alone(pack, steps, every, blur=0.3, target="grid25", seed=0, d
     """Train only a PacGAN-paper discriminator (recipes.pacgan_toy) against a generator that never
     changes: fakes = the mode centres + N(0, blur²), several times wider than the real modes.
 
-    Every `every` steps it measures, on 2,500 real and 2,500 fixed fake samples, D's accuracy
-    (its share of packs judged right) and `mode_pull` of the fakes. The same D, optimizer and
+    Every `every` steps it measures, on 2,500 held-out real samples and 2,500 fixed fakes
+    that D never trains on, D's accuracy (its share of packs judged right) and `mode_pull` of the fakes. The same D, optimizer and
     fakes for every `pack`: only how many samples D judges at once changes. Returns
     dict(step, accuracy, toward, cos), each a list.
     """
@@ -162,7 +162,8 @@ def discriminator_alone(pack, steps, every, blur=0.3, target="grid25", seed=0, d
 
     real = _data.toy(target, 100_000, seed=1000 + seed, device=gan.device)
     batches = gan.batches(real, gan.batch_size)
-    held_real, held_fake = real[:2500], blurry(2500, torch.Generator(device=gan.device).manual_seed(seed + 1))
+    held_real = _data.toy(target, 2500, seed=2000 + seed, device=gan.device)      # not in D's training pool
+    held_fake = blurry(2500, torch.Generator(device=gan.device).manual_seed(seed + 1))
     out = dict(step=[], accuracy=[], toward=[], cos=[])
     for step in tqdm(range(1, steps + 1), desc=f"D alone, pack {pack}", disable=not progress):
         gan._d_update(batches(), blurry(gan.batch_size, g))
