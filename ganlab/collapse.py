@@ -147,9 +147,9 @@ def discriminator_alone(pack, steps, every, blur=0.3, target="grid25", seed=0, d
     changes: fakes = the mode centres + N(0, blur²), several times wider than the real modes.
 
     Every `every` steps it measures, on 2,500 held-out real samples and 2,500 fixed fakes
-    that D never trains on, D's accuracy (its share of packs judged right) and `mode_pull` of the fakes. The same D, optimizer and
-    fakes for every `pack`: only how many samples D judges at once changes. Returns
-    dict(step, accuracy, toward, cos), each a list.
+    that D never trains on, D's accuracy (its share of packs judged right) and `mode_pull`
+    of the fakes. The same D, optimizer and fakes for every `pack`: only how many samples D
+    judges at once changes. Returns dict(step, accuracy, toward, cos), each a list.
     """
     gan = _recipes.pacgan_toy(pack=pack, seed=seed, device=device)
     centres, _ = _data.toy_modes(target)
