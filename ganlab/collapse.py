@@ -8,8 +8,8 @@
     alone = discriminator_alone(pack=4, steps=3000, every=500)     # a PacGAN D against fixed blurry fakes
     seen = projected_difference(pack=4)        # how different real and blurry packs look along one direction
 
-Every variant is a set of settings for one recipe (recipes.toy_gan, or recipes.pacgan_toy
-for the PacGAN paper's networks), so a remedy is a small delta, never a new training
+Every variant is a set of settings for one recipe (recipes.toy_gan; recipes.pacgan_toy for
+the PacGAN paper's networks; recipes.unrolled_toy for the unrolled GAN's demo setup), so a remedy is a small delta, never a new training
 loop. The measure is metrics.mode_coverage on 2,500 samples: modes covered, the share of
 high-quality samples (within 3 std of a mode) and PacGAN's reverse KL, averaged over
 seeds, as in the VEEGAN and PacGAN papers; `at` also measures at earlier steps of the
@@ -32,7 +32,7 @@ from . import metrics as _metrics
 from . import recipes as _recipes
 from .runtime import resolve_device
 
-RECIPES = {"toy": _recipes.toy_gan, "pacgan": _recipes.pacgan_toy}
+RECIPES = {"toy": _recipes.toy_gan, "pacgan": _recipes.pacgan_toy, "unrolled": _recipes.unrolled_toy}
 NUMBERS = ("covered", "high_quality", "reverse_kl", "top_share")
 PULL = ("pull_toward", "pull_cos")         # measured along a trend, not shown in the table
 

@@ -227,6 +227,34 @@ def pacgan_toy(pack=1, seed=0, device=None, unroll=0, **changes):
     return GAN(g, d, **settings)
 
 
+# The unrolled GAN's toy experiment as its authors' demo notebook runs it (poolio/unrolled_gan,
+# "Unrolled GAN demo", whose text says its networks and settings are not identical to the paper's):
+# G 256 -> 2 x 128 tanh -> 2 (linear output), D 2 -> 2 x 128 tanh -> 1, every weight orthogonal with
+# gain 1.4 and biases 0, Adam with beta1 0.5 at learning rate 1e-4 for D and 1e-3 for G, batches of
+# 512, the minimax loss, 5 unrolled updates, 25,000 steps (docs/experiments.md: what it does here).
+# real_term: G descends minus D's whole loss at the look-ahead weights, as the demo does (see
+# ganlab.unrolled); False leaves out D's loss on real data. unroll=0: the same GAN, plain.
+METZ_TOY = dict(latent_dim=256, hidden=(128, 128), activation="tanh", gain=1.4, d_lr=1e-4, g_lr=1e-3,
+                betas=(0.5, 0.999), batch_size=512, loss="minimax", real_term=True)
+
+
+def unrolled_toy(unroll=5, seed=0, device=None, **changes):
+    """The unrolled GAN's demo setup on 2D data (METZ_TOY); unroll=0: the same GAN without look-ahead."""
+    c = _settings(METZ_TOY, "METZ_TOY", changes)
+    torch.manual_seed(seed)
+    g = models.mlp_generator(latent_dim=c["latent_dim"], hidden=c["hidden"], out_shape=(2,),
+                             activation=c["activation"], output=None)
+    d = models.mlp_discriminator(in_shape=(2,), hidden=c["hidden"], activation=c["activation"])
+    for layer in (m for net in (g, d) for m in net.modules() if isinstance(m, torch.nn.Linear)):
+        torch.nn.init.orthogonal_(layer.weight, gain=c["gain"])
+        torch.nn.init.zeros_(layer.bias)
+    settings = dict(loss=c["loss"], d_lr=c["d_lr"], g_lr=c["g_lr"], betas=c["betas"], batch_size=c["batch_size"],
+                    seed=seed, device=device)
+    if unroll:
+        return UnrolledGAN(g, d, unroll=unroll, real_term=c["real_term"], **settings)
+    return GAN(g, d, **settings)
+
+
 def toy_gan(loss="non-saturating", seed=0, device=None, latent_dim=2, hidden=(128, 128), d_hidden=None,
             pack=1, minibatch_std=False, unroll=0, **settings):
     """A GAN for 2D toy data (notebooks 02, 05, 06): MLP generator and discriminator (or critic).

@@ -3,6 +3,7 @@ import torch
 
 import ganlab
 from ganlab import collapse, plots, recipes
+from ganlab.unrolled import UnrolledGAN
 
 
 def test_compare_averages_over_seeds_and_picks_the_best():
@@ -140,3 +141,23 @@ def test_packing_washes_out_what_one_projection_shows():
     assert one["real"].shape == one["fake"].shape == (20_000,)
     same = collapse.projected_difference(1, blur=ganlab.data.toy_modes("grid25")[1], directions=50, n=20_000)
     assert same["difference"] < 2 * same["floor"]                 # no blur, nothing beyond sampling noise
+
+
+def test_the_unrolled_recipe_is_the_authors_demo_network():
+    gan = recipes.unrolled_toy(seed=0)
+    linear = [m for net in (gan.generator, gan.discriminator) for m in net.modules() if isinstance(m, torch.nn.Linear)]
+    assert [m.out_features for m in linear] == [128, 128, 2, 128, 128, 1]
+    assert linear[0].in_features == 256 and gan.latent_dim == 256
+    assert sum(isinstance(m, torch.nn.Tanh) for m in gan.generator.modules()) == 2
+    assert sum(isinstance(m, torch.nn.Tanh) for m in gan.discriminator.modules()) == 2
+    w = linear[1].weight                                  # orthogonal with gain 1.4: W W^T = 1.4^2 I
+    assert torch.allclose(w @ w.T, 1.96 * torch.eye(128), atol=1e-4) and not linear[1].bias.any()
+    assert isinstance(gan, UnrolledGAN) and gan.unroll == 5 and gan.loss.name == "minimax"
+    assert gan.batch_size == 512
+    assert gan.d_optimizer.param_groups[0]["lr"] == 1e-4 and gan.g_optimizer.param_groups[0]["lr"] == 1e-3
+    assert gan.d_optimizer.param_groups[0]["betas"] == (0.5, 0.999)
+    plain = recipes.unrolled_toy(unroll=0, seed=0)
+    assert not isinstance(plain, UnrolledGAN)
+    assert torch.equal(plain.generator[0].weight, gan.generator[0].weight)   # same start, same seed
+    with pytest.raises(ValueError, match="unknown setting"):
+        recipes.unrolled_toy(hiden=(8,))
