@@ -309,9 +309,13 @@ class GAN:
         finally:
             self.discriminator.requires_grad_(True)
 
+    def generator_loss(self, fake, real_batches):
+        """The loss G descends for its batch `fake`; a subclass may add to it."""
+        return self.loss.g_loss(self.generator_scores(fake, real_batches))
+
     def _g_update(self, fake, real_batches=None):
         """One generator update through D's scores of `fake` (made by G, with gradients)."""
-        g_loss = self.loss.g_loss(self.generator_scores(fake, real_batches))
+        g_loss = self.generator_loss(fake, real_batches)
         value = g_loss.item()
         if not math.isfinite(value):
             self._fail("generator loss", value)

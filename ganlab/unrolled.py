@@ -19,6 +19,15 @@ every look-ahead update. RMSprop and SGD are unrolled the same way. Labelled
 deviation: the square root is taken of v̂ + ε² instead of v̂ (the same number to
 within ε, and its derivative stays finite where a weight's gradient is exactly 0).
 D's real weights and optimizer state do not change here; D then takes its usual step.
+
+What G descends. The paper's surrogate is the game's value at the look-ahead weights,
+f(θ_G, w_K(θ_G)), and the value has a real-data term too: D's loss on real data does not
+involve G directly, but w_K does, so G also feels how D's reaction to its samples changes
+D's grip on the real data. real_term=True adds that term (G's loss minus D's loss on a real
+batch, both at w_K; with the minimax loss this is exactly minus D's loss at w_K, as in the
+authors' demo, which descends -unrolled_loss). real_term=False keeps only G's usual loss at
+w_K. It is the default only because notebook 06's remedies table was measured that way;
+recipes.unrolled_toy turns the term on, and docs/experiments.md compares the two.
 """
 import torch
 
@@ -28,16 +37,26 @@ from .training import GAN
 class UnrolledGAN(GAN):
     """A GAN whose generator learns against D as it will be after `unroll` more updates."""
 
-    def __init__(self, generator, discriminator, unroll=5, **settings):
+    def __init__(self, generator, discriminator, unroll=5, real_term=False, **settings):
         if int(unroll) < 1:
             raise ValueError(f"unroll is a number of look-ahead updates, 1 or more; got {unroll}")
         super().__init__(generator, discriminator, **settings)
         self.unroll = int(unroll)
-        self.config["unroll"] = self.unroll
+        self.real_term = bool(real_term)
+        self.config.update(unroll=self.unroll, real_term=self.real_term)
 
     def generator_scores(self, fake, real_batches):
         """D's scores of G's batch, with D's weights replaced by their look-ahead values."""
         return self.score(self._seen_by_d(fake), self.lookahead_weights(real_batches, fake.shape[0]))
+
+    def generator_loss(self, fake, real_batches):
+        """G's loss at the look-ahead weights; with real_term, minus D's loss on real data there too."""
+        if not self.real_term:
+            return super().generator_loss(fake, real_batches)
+        ahead = self.lookahead_weights(real_batches, fake.shape[0])
+        real_scores = self.score(self._seen_by_d(real_batches()), ahead)
+        fake_scores = self.score(self._seen_by_d(fake), ahead)
+        return self.loss.g_loss(fake_scores) - self.loss.d_loss(real_scores, fake_scores)[1]["real"]
 
     def lookahead_weights(self, real_batches, batch_size):
         """D's weights after `unroll` more optimizer updates, as differentiable functions of G's weights."""

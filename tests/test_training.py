@@ -466,3 +466,38 @@ def test_fast_bfloat16_reads_the_cpu_flags(tmp_path):
         assert runtime.fast_bfloat16("cpu", cpuinfo=info) is native
     assert runtime.fast_bfloat16("cpu", cpuinfo=tmp_path / "missing") is False
     assert runtime.fast_bfloat16("meta") is False
+
+
+def test_unrolled_real_term_is_the_games_value_at_the_lookahead(tmp_path):
+    """unroll=1, minimax, real_term: G descends -loss_D(D_{w'}) = -softplus(-D_{w'}(x)) - softplus(D_{w'}(G(z))),
+    the authors' demo's -unrolled_loss; the real half moves G only through w'."""
+    g, d = torch.nn.Linear(1, 1).double(), torch.nn.Linear(1, 1).double()
+    with torch.no_grad():
+        g.weight.fill_(0.7), g.bias.fill_(-0.2), d.weight.fill_(1.3), d.bias.fill_(0.1)
+    z = torch.tensor([[0.3], [-1.2], [0.8], [2.0]], dtype=torch.float64)
+    real = torch.tensor([[1.0], [1.5], [0.5], [2.5]], dtype=torch.float64)
+    sp, sig = torch.nn.functional.softplus, torch.sigmoid
+
+    def F(a, b, with_real, w=1.3, c=0.1, lr=0.5):
+        f = a * z + b
+        sr, sf = w * real + c, w * f + c
+        dw = (-sig(-sr) * real).mean() + (sig(sf) * f).mean()
+        dc = (-sig(-sr)).mean() + sig(sf).mean()
+        w2, c2 = w - lr * dw, c - lr * dc
+        value = -sp(w2 * f + c2).mean()
+        return (value - sp(-(w2 * real + c2)).mean()).item() if with_real else value.item()
+
+    eps, wants = 1e-6, {}
+    for with_real in (True, False):
+        gan = UnrolledGAN(copy.deepcopy(g), copy.deepcopy(d), loss="minimax", latent_dim=1, optimizer="sgd",
+                          d_lr=0.5, g_lr=0.1, unroll=1, real_term=with_real)
+        gan.noise = lambda n, seed=None: z
+        wants[with_real] = [(F(0.7 + eps, -0.2, with_real) - F(0.7 - eps, -0.2, with_real)) / (2 * eps),
+                            (F(0.7, -0.2 + eps, with_real) - F(0.7, -0.2 - eps, with_real)) / (2 * eps)]
+        gan._g_update(gan.generator(z), lambda: real)
+        got = [(0.7 - gan.generator.weight.item()) / 0.1, (-0.2 - gan.generator.bias.item()) / 0.1]
+        assert got == pytest.approx(wants[with_real], rel=1e-5), with_real
+        loaded = GAN.load(gan.save(tmp_path / f"u{with_real}.pt"), generator=torch.nn.Linear(1, 1).double(),
+                          discriminator=torch.nn.Linear(1, 1).double())
+        assert isinstance(loaded, UnrolledGAN) and loaded.real_term is with_real
+    assert wants[True] != pytest.approx(wants[False], rel=1e-3)      # the real half changes G's step
