@@ -152,10 +152,14 @@ def test_the_unrolled_recipe_is_the_authors_demo_network():
     assert sum(isinstance(m, torch.nn.Tanh) for m in gan.discriminator.modules()) == 2
     w = linear[1].weight                                  # orthogonal with gain 1.4: W W^T = 1.4^2 I
     assert torch.allclose(w @ w.T, 1.96 * torch.eye(128), atol=1e-4) and not linear[1].bias.any()
-    assert isinstance(gan, UnrolledGAN) and gan.unroll == 5 and gan.loss.name == "minimax"
+    assert linear[3].in_features == 2
+    for layer in linear:                                  # every layer orthogonal (rows or columns), bias 0
+        w = layer.weight if layer.weight.shape[0] <= layer.weight.shape[1] else layer.weight.T
+        assert torch.allclose(w @ w.T, 1.96 * torch.eye(w.shape[0]), atol=1e-4) and not layer.bias.any()
+    assert isinstance(gan, UnrolledGAN) and gan.unroll == 5 and gan.loss.name == "minimax" and gan.real_term
     assert gan.batch_size == 512
     assert gan.d_optimizer.param_groups[0]["lr"] == 1e-4 and gan.g_optimizer.param_groups[0]["lr"] == 1e-3
-    assert gan.d_optimizer.param_groups[0]["betas"] == (0.5, 0.999)
+    assert gan.d_optimizer.param_groups[0]["betas"] == gan.g_optimizer.param_groups[0]["betas"] == (0.5, 0.999)
     plain = recipes.unrolled_toy(unroll=0, seed=0)
     assert not isinstance(plain, UnrolledGAN)
     assert torch.equal(plain.generator[0].weight, gan.generator[0].weight)   # same start, same seed
