@@ -9,13 +9,14 @@
     seen = projected_difference(pack=4)        # how different real and blurry packs look along one direction
 
 Every variant is a set of settings for one recipe (recipes.toy_gan; recipes.pacgan_toy for
-the PacGAN paper's networks; recipes.unrolled_toy for the unrolled GAN's demo setup), so a remedy is a small delta, never a new training
-loop. The measure is metrics.mode_coverage on 2,500 samples: modes covered, the share of
-high-quality samples (within 3 std of a mode) and PacGAN's reverse KL, averaged over
-seeds, as in the VEEGAN and PacGAN papers; `at` also measures at earlier steps of the
-same runs, to show whether a gap is a matter of time. Each measurement also records
-`mode_pull`: for the samples that are not high quality, whether the gradient G learns from
-moves them towards their nearest mode, which is what sharpens a blurry generator.
+the PacGAN paper's networks; recipes.unrolled_toy for the unrolled GAN's demo setup), so a
+remedy is a small delta, never a new training loop. The measure is metrics.mode_coverage on
+2,500 samples: modes covered, the share of high-quality samples (within 3 std of a mode) and
+PacGAN's reverse KL, averaged over seeds, as in the VEEGAN and PacGAN papers; `at` also
+measures at earlier steps of the same runs, to show whether a gap is a matter of time. Each
+measurement also records `mode_pull`: for the samples that are not high quality, whether the
+gradient G learns from moves them towards their nearest mode, which is what sharpens a
+blurry generator.
 """
 import math
 import multiprocessing

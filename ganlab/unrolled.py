@@ -23,9 +23,10 @@ D's real weights and optimizer state do not change here; D then takes its usual 
 What G descends. The authors' objective (their demo's text: the gradient of the saddle
 objective f(θ_G, θ̂_D(θ_G))) is the game's value at the look-ahead weights w_K, and the
 value has a real-data term too: D's loss on real data does not involve G directly, but w_K
-does, so G also feels how D's reaction to its samples changes D's grip on the real data. real_term=True adds that term (G's loss minus D's loss on a real
-batch, both at w_K; with the minimax loss this is exactly minus D's loss at w_K, as in the
-authors' demo, which descends -unrolled_loss). real_term=False keeps only G's usual loss at
+does, so G also feels how D's reaction to its samples changes D's grip on the real data.
+real_term=True adds that term (G's loss minus D's loss on a real batch, both at w_K; with
+the minimax loss this is exactly minus D's loss at w_K, as in the authors' demo, which
+descends -unrolled_loss). real_term=False keeps only G's usual loss at
 w_K. It is the default only because notebook 06's remedies table was measured that way;
 recipes.unrolled_toy turns the term on, and docs/experiments.md compares the two.
 """
