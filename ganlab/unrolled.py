@@ -26,9 +26,8 @@ value has a real-data term too: D's loss on real data does not involve G directl
 does, so G also feels how D's reaction to its samples changes D's grip on the real data.
 real_term=True adds that term (G's loss minus D's loss on a real batch, both at w_K; with
 the minimax loss this is exactly minus D's loss at w_K, as in the authors' demo, which
-descends -unrolled_loss). real_term=False keeps only G's usual loss at
-w_K. It is the default only because notebook 06's remedies table was measured that way;
-recipes.unrolled_toy turns the term on, and docs/experiments.md compares the two.
+descends -unrolled_loss); it is the default. real_term=False keeps only G's usual loss at
+w_K, as ganlab did before (docs/experiments.md compares the two).
 """
 import torch
 
@@ -38,7 +37,7 @@ from .training import GAN
 class UnrolledGAN(GAN):
     """A GAN whose generator learns against D as it will be after `unroll` more updates."""
 
-    def __init__(self, generator, discriminator, unroll=5, real_term=False, **settings):
+    def __init__(self, generator, discriminator, unroll=5, real_term=True, **settings):
         if int(unroll) < 1:
             raise ValueError(f"unroll is a number of look-ahead updates, 1 or more; got {unroll}")
         super().__init__(generator, discriminator, **settings)
