@@ -1,6 +1,6 @@
 """Run every notebook as a reader would and write down what it measured: the full-mode command.
 
-    python scripts/run_series.py                    # all notebooks, full mode (about 1.5 hours on 2 cores)
+    python scripts/run_series.py                    # all notebooks, full mode (over three hours on 2 cores)
     python scripts/run_series.py 03 05              # some of them (the others keep their entries)
     python scripts/run_series.py --readme           # only rewrite the README's tables from the file
 
