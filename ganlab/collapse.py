@@ -21,8 +21,11 @@ blurry generator.
 import math
 import multiprocessing
 import os
+import signal
 import statistics
 import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import torch
@@ -67,7 +70,8 @@ def compare(variants, target="grid25", seeds=5, steps=10_000, device=None, worke
     the mean trend over `at`, and the samples of the first seed (for plotting).
     workers: CPU processes training in parallel, one thread each (default: up to 4, one
     per core; 1 on a GPU). These small networks keep one core busy with little work,
-    so runs side by side finish sooner than one run using every core.
+    so runs side by side finish sooner than one run using every core. The processes stay
+    up between calls (starting them takes seconds), and close with Python.
     """
     device = resolve_device(device)
     if workers is None:
@@ -78,14 +82,17 @@ def compare(variants, target="grid25", seeds=5, steps=10_000, device=None, worke
                disable=not progress)
     kwargs = dict(target=target, steps=steps, recipe=recipe, at=tuple(at))
     if workers > 1:
-        context = multiprocessing.get_context("spawn")      # safe with threads and notebooks
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup,
-                                 initargs=(sys.path,)) as pool:
+        pool = _pool(workers)
+        try:
             futures = {pool.submit(run, variants[name], seed=s, device="cpu", **kwargs): (name, s)
                        for name, s in jobs}
             for future in as_completed(futures):
                 results[futures[future]] = future.result()
                 bar.update(1)
+        except BaseException:                 # interrupted, or a run failed: leave no work queued
+            _close_pool()
+            bar.close()
+            raise
     else:
         for name, s in jobs:
             bar.set_postfix_str(name)
@@ -186,9 +193,38 @@ def top_share(samples, target):
     return float(torch.bincount(nearest, minlength=len(centres)).max() / len(nearest))
 
 
+_POOL = {}       # the worker processes, kept between calls: starting them costs seconds each time
+
+
+def _pool(workers):
+    """The pool of `workers` spawned processes (made on first use, then reused)."""
+    key = (workers, tuple(sys.path))
+    if _POOL.get("key") != key:
+        _close_pool()
+        context = multiprocessing.get_context("spawn")      # safe with threads and notebooks
+        _POOL.update(key=key, pool=ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup,
+                                                       initargs=(sys.path,)))
+    return _POOL["pool"]
+
+
+def _close_pool():
+    if "pool" in _POOL:
+        _POOL.pop("pool").shutdown(wait=False, cancel_futures=True)
+    _POOL.clear()
+
+
 def _worker_setup(path):
     sys.path[:] = path                      # the notebook's path, so ganlab imports as it does there
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Jupyter's interrupt reaches the main process only
     torch.set_num_threads(1)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with_parent(parent):
+    """A worker whose kernel was killed would otherwise wait for work for ever."""
+    while os.getppid() == parent:
+        time.sleep(2)
+    os._exit(0)
 
 
 def _spread(values, scale=1.0, digits=1):

@@ -1,3 +1,10 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -165,3 +172,49 @@ def test_the_unrolled_recipe_is_the_authors_demo_network():
     assert torch.equal(plain.generator[0].weight, gan.generator[0].weight)   # same start, same seed
     with pytest.raises(ValueError, match="unknown setting"):
         recipes.unrolled_toy(hiden=(8,))
+
+
+def test_the_worker_processes_outlast_a_call_but_not_an_error():
+    pool = collapse._pool(2)
+    collapse.compare({"a": {}}, target="ring8", seeds=2, steps=2, workers=2, progress=False)
+    assert collapse._pool(2) is pool, "a second call should reuse the running workers"
+    worker = pool.submit(os.getpid).result()
+    os.kill(worker, signal.SIGINT)                 # Jupyter's interrupt button signals the whole group
+    rows = collapse.compare({"a": {}}, target="ring8", seeds=2, steps=2, workers=2, progress=False)
+    assert len(rows["a"]["covered"]) == 2
+    with pytest.raises(ValueError, match="loss"):
+        collapse.compare({"bad": dict(loss="no such loss")}, target="ring8", seeds=2, steps=2, workers=2,
+                         progress=False)
+    assert collapse._pool(2) is not pool, "a failed call should not leave work queued in its workers"
+    assert len(collapse.compare({"a": {}}, target="ring8", seeds=2, steps=2, workers=2, progress=False)["a"]["covered"]) == 2
+
+
+def test_the_workers_exit_when_their_kernel_is_killed(tmp_path):
+    script = tmp_path / "kernel.py"
+    script.write_text("import os, sys, time\n"
+                      f"sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})\n"
+                      "from ganlab import collapse\n"
+                      "if __name__ == '__main__':\n"
+                      "    pool = collapse._pool(2)\n"
+                      "    print(*{pool.submit(os.getpid).result() for _ in range(8)}, flush=True)\n"
+                      "    time.sleep(600)\n")
+    kernel = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    workers = [int(pid) for pid in kernel.stdout.readline().split()]
+    assert workers
+    kernel.kill()
+    kernel.wait()
+    deadline = time.time() + 30
+    while time.time() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.5)
+    assert not any(_alive(pid) for pid in workers), "orphaned workers would wait for work for ever"
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    if not os.path.exists(f"/proc/{pid}/stat"):
+        return True
+    with open(f"/proc/{pid}/stat") as f:            # a zombie has exited; only its parent is gone
+        return f.read().split(")")[-1].split()[0] != "Z"
