@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import ganlab
-from ganlab import classifier, collapse, critics, metrics, models, plots, recipes, widgets
+from ganlab import classifier, collapse, critics, metrics, models, plots, race, recipes, widgets
 from ganlab.training import GAN
 
 from fake_accelerator import AcceleratorTensor, DeviceMixError, fake_accelerator
@@ -75,6 +75,19 @@ def test_training_sampling_and_scores_stay_on_the_accelerator(accelerator):
     dc.fit(images, steps=1, progress=False)
     log = classifier.train_scored(dc, images, seconds=0.2, points=2, n=8, progress=False)
     assert len(log["frechet"]) == 2
+
+
+def test_notebook_04s_race_and_tuned_dcgan_on_the_accelerator(accelerator):
+    """What notebook 04 trains; the notebook itself runs on the accelerator in reference mode only."""
+    images, _ = ganlab.data.mnist("held_out", limit=64)
+    contenders = {"DCGAN": lambda seed, device: recipes.dcgan_tuned(width=4, d_width=8, batch_size=8, seed=seed,
+                                                                    device=device),
+                  "MLP": lambda seed, device: recipes.mlp_mnist(g_hidden=(16,), d_hidden=(16,), batch_size=8,
+                                                                seed=seed, device=device)}
+    result = race.run(contenders, images, seconds=0.3, seeds=1, points=2, n=8, progress=False)
+    assert [len(logs) for logs in result.values()] == [1, 1]
+    assert all(p["images"] > 0 for logs in result.values() for p in logs[0])
+    assert "DCGAN" in race.table(result, at="time")
 
 
 def test_pictures_and_widgets_draw_accelerator_models(accelerator):

@@ -2,10 +2,13 @@
 
 Running every notebook this way takes about ten minutes in quick mode (the pretend
 device checks every operation in Python), too long for each test run, so by default
-this runs two notebooks that cover most kinds of cell: 01 (tensors made in cells,
-Gaussian models, pixel distances) and 04 (MNIST, a DCGAN, a race, scores, sliders).
-GANLAB_DEVICE_CHECK=all runs all of them; the closing note of the session that wrote
-this records such a run.
+this runs two notebooks that cover most kinds of cell: 01 in quick mode (tensors made
+in cells, Gaussian models, pixel distances, training on the device) and 04 in its
+default reference mode, as a Colab reader first meets it (the shipped models and
+results, saved on a CPU, loaded onto the device; MNIST, a DCGAN, scores, sliders).
+What 04 trains is trained on the pretend device in tests/test_devices.py.
+GANLAB_DEVICE_CHECK=all runs all of them in quick mode; the closing note of the
+session that wrote this records such a run.
 """
 import os
 import tempfile
@@ -17,22 +20,31 @@ from fake_accelerator import kernel_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-CHOSEN = ALL if os.environ.get("GANLAB_DEVICE_CHECK") == "all" else [p for p in ALL if p.name[:2] in ("01", "04")]
+DEFAULT = {"01": "quick", "04": "reference"}
+CHOSEN = ([(p, "quick") for p in ALL] if os.environ.get("GANLAB_DEVICE_CHECK") == "all"
+          else [(p, DEFAULT[p.name[:2]]) for p in ALL if p.name[:2] in DEFAULT])
 
 
-@pytest.mark.parametrize("path", CHOSEN, ids=lambda p: p.name)
-def test_notebook_runs_on_an_accelerator(path, monkeypatch):
+@pytest.mark.parametrize("path, mode", CHOSEN, ids=[f"{p.name}-{m}" for p, m in CHOSEN])
+def test_notebook_runs_on_an_accelerator(path, mode, monkeypatch):
     import nbformat
     from nbclient import NotebookClient
 
     monkeypatch.setenv("IPYTHONDIR", kernel_profile(tempfile.mkdtemp(prefix="ganlab-accelerator-")))
-    monkeypatch.setenv("GANLAB_QUICK", "1")
+    monkeypatch.delenv("GANLAB_MODE", raising=False)
+    if mode == "quick":
+        monkeypatch.setenv("GANLAB_QUICK", "1")
+    else:                                   # the notebook's own MODE line: reference
+        monkeypatch.delenv("GANLAB_QUICK", raising=False)
     monkeypatch.setenv("GANLAB_CHECKPOINTS", tempfile.mkdtemp(prefix="ganlab-accelerator-ckpt-"))
     nb = nbformat.read(path, as_version=4)
     nb.cells.insert(3, nbformat.v4.new_code_cell(
         "assert str(ganlab.device()) == 'meta', 'the fake accelerator is not on'"))
     client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
     client.execute()          # raises CellExecutionError, with the cell, on a device mix
+    text = "".join(o.get("text", "") for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs)
+    if mode == "reference":
+        assert "showing the reference model shipped with ganlab" in text, "04 should load its shipped model"
 
 
 def test_a_cell_that_mixes_devices_fails_here(tmp_path, monkeypatch):
