@@ -1,7 +1,7 @@
 """A notebook opened where ganlab is not installed (as in Colab) installs it and runs.
 
 A fresh virtual environment sees this environment's third-party packages (torch,
-jupyter, ...) through a .pth file, so nothing heavy is installed again, but not
+jupyter, pip, ...) through a .pth file, so nothing heavy is installed again, but not
 ganlab: the editable install's import hook lives in a .pth file that is not
 processed there. The notebook is copied out of the repository, so its setup cell
 cannot find ../ganlab either, and has to pip-install ganlab from GANLAB_SOURCE,
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
                     reason="needs git and a git checkout (the notebook installs git+file://<this repo>)")
 def test_notebook_installs_ganlab_in_a_fresh_environment(tmp_path):
     env_dir = tmp_path / "fresh"
-    venv.EnvBuilder(with_pip=True).create(env_dir)
+    venv.EnvBuilder(with_pip=False).create(env_dir)      # pip too comes through the .pth file
     python = env_dir / "bin" / "python"
     fresh_site = Path(subprocess.check_output(
         [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True).strip())
