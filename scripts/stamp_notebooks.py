@@ -40,7 +40,8 @@ def timing_line(results, number):
     m = results["machine"]
     ref = entry.get("reference_mode_seconds")
     ref_text = f", reference mode {ref:.0f} s" if ref is not None else ""
-    return (f"{TIME_START}**Time on the reference machine** ({m['device_name']}, {results['date']}): "
+    date = entry.get("date", results["date"])        # the day this notebook ran, not the file's last run
+    return (f"{TIME_START}**Time on the reference machine** ({m['device_name']}, {date}): "
             f"full mode {entry['seconds'] / 60:.1f} min{ref_text}.{TIME_END}")
 
 

@@ -64,6 +64,10 @@ def test_notebooks_are_stamped_from_pyproject_and_the_results_file():
     for path in NOTEBOOKS:
         title = nbformat.read(path, as_version=4).cells[0].source
         assert stamp.colab_link(url, version, path.name) in title
+    # each notebook's line carries the day that notebook ran, not the day of the latest run of any
+    results = {"date": "2026-02-02", "machine": {"device_name": "CPU"},
+               "notebooks": {"01": {"seconds": 60, "date": "2026-01-01"}, "02": {"seconds": 60}}}
+    assert "2026-01-01" in stamp.timing_line(results, "01") and "2026-02-02" in stamp.timing_line(results, "02")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
