@@ -174,7 +174,7 @@ def discriminator_alone(pack, steps, every, blur=0.3, target="grid25", seed=0, d
     held_fake = blurry(2500, torch.Generator(device=gan.device).manual_seed(seed + 1))
     out = dict(step=[], accuracy=[], toward=[], cos=[])
     for step in tqdm(range(1, steps + 1), desc=f"D alone, pack {pack}", disable=not progress):
-        gan._d_update(batches(), blurry(gan.batch_size, g))
+        gan.d_update(batches(), blurry(gan.batch_size, g))
         if step % every == 0 or step == steps:
             with torch.no_grad():
                 right = 0.5 * ((gan.score(held_real) > 0).float().mean() + (gan.score(held_fake) < 0).float().mean())

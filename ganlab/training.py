@@ -270,8 +270,10 @@ class GAN:
         """What D is shown during training: x, randomly shifted when augment is on."""
         return random_shift(x, self.augment, self.rng) if self.augment else x
 
-    def _d_update(self, real, fake):
-        """One discriminator (critic) update on a real and a (detached) fake batch."""
+    def d_update(self, real, fake):
+        """One discriminator (critic) update on a real and a (detached) fake batch; returns
+        (D's loss, its mean score on real, on fake). train_step() calls it; it can also train D
+        alone against fakes of your own (collapse.discriminator_alone does)."""
         real, fake = self._seen_by_d(real), self._seen_by_d(fake)
         if self.joint_d_pass:
             scores = self.score(torch.cat([real, fake]))
@@ -313,7 +315,7 @@ class GAN:
         """The loss G descends for its batch `fake`; a subclass may add to it."""
         return self.loss.g_loss(self.generator_scores(fake, real_batches))
 
-    def _g_update(self, fake, real_batches=None):
+    def g_update(self, fake, real_batches=None):
         """One generator update through D's scores of `fake` (made by G, with gradients)."""
         g_loss = self.generator_loss(fake, real_batches)
         value = g_loss.item()
@@ -356,13 +358,13 @@ class GAN:
                         # on it detached, then G learns from how the updated D scores it (one pass
                         # through G per step instead of two)
                         fake = self.sample_train(batch_size)
-                        d_loss, d_real, d_fake = self._d_update(real_batches(), fake.detach())
+                        d_loss, d_real, d_fake = self.d_update(real_batches(), fake.detach())
                     else:
                         with torch.no_grad():
                             critic_fake = self.sample_train(batch_size)
-                        d_loss, d_real, d_fake = self._d_update(real_batches(), critic_fake)
+                        d_loss, d_real, d_fake = self.d_update(real_batches(), critic_fake)
             if update in ("both", "g"):
-                g_loss = self._g_update(fake if fake is not None else self.sample_train(batch_size), real_batches)
+                g_loss = self.g_update(fake if fake is not None else self.sample_train(batch_size), real_batches)
             if update == "g":  # still report how D sees things, without updating it
                 with torch.no_grad():
                     rs, fs = self.score(real_batches()), self.score(self.sample_train(batch_size))

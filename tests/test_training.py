@@ -306,7 +306,7 @@ def test_unrolled_generator_gradient_matches_finite_differences():
     eps = 1e-6
     want = [(F(0.7 + eps, -0.2) - F(0.7 - eps, -0.2)) / (2 * eps),
             (F(0.7, -0.2 + eps) - F(0.7, -0.2 - eps)) / (2 * eps)]
-    gan._g_update(g(z), lambda: real)
+    gan.g_update(g(z), lambda: real)
     got = [(0.7 - g.weight.item()) / 0.1, (-0.2 - g.bias.item()) / 0.1]
     assert got == pytest.approx(want, rel=1e-5)
     assert d.weight.item() == 1.3 and d.bias.item() == 0.1       # D itself did not move
@@ -495,7 +495,7 @@ def test_unrolled_real_term_is_the_games_value_at_the_lookahead(tmp_path):
         gan.noise = lambda n, seed=None: z
         wants[with_real] = [(F(0.7 + eps, -0.2, with_real) - F(0.7 - eps, -0.2, with_real)) / (2 * eps),
                             (F(0.7, -0.2 + eps, with_real) - F(0.7, -0.2 - eps, with_real)) / (2 * eps)]
-        gan._g_update(gan.generator(z), lambda: real)
+        gan.g_update(gan.generator(z), lambda: real)
         got = [(0.7 - gan.generator.weight.item()) / 0.1, (-0.2 - gan.generator.bias.item()) / 0.1]
         assert got == pytest.approx(wants[with_real], rel=1e-5), with_real
         loaded = GAN.load(gan.save(tmp_path / f"u{with_real}.pt"), generator=torch.nn.Linear(1, 1).double(),
