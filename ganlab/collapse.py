@@ -25,7 +25,6 @@ import signal
 import statistics
 import sys
 import threading
-import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import torch
@@ -71,7 +70,8 @@ def compare(variants, target="grid25", seeds=5, steps=10_000, device=None, worke
     workers: CPU processes training in parallel, one thread each (default: up to 4, one
     per core; 1 on a GPU). These small networks keep one core busy with little work,
     so runs side by side finish sooner than one run using every core. The processes stay
-    up between calls (starting them takes seconds), and close with Python.
+    up between calls (starting them takes seconds) and close with Python; close_workers()
+    closes them sooner. A call that fails or is interrupted stops its runs and closes them.
     """
     device = resolve_device(device)
     if workers is None:
@@ -89,8 +89,8 @@ def compare(variants, target="grid25", seeds=5, steps=10_000, device=None, worke
             for future in as_completed(futures):
                 results[futures[future]] = future.result()
                 bar.update(1)
-        except BaseException:                 # interrupted, or a run failed: leave no work queued
-            _close_pool()
+        except BaseException:                 # interrupted, or a run failed: stop the other runs too
+            close_workers(stop_running=True)
             bar.close()
             raise
     else:
@@ -199,31 +199,37 @@ _POOL = {}       # the worker processes, kept between calls: starting them costs
 def _pool(workers):
     """The pool of `workers` spawned processes (made on first use, then reused)."""
     key = (workers, tuple(sys.path))
-    if _POOL.get("key") != key:
-        _close_pool()
+    if _POOL.get("key") != key or getattr(_POOL.get("pool"), "_broken", False):   # e.g. a worker was killed
+        close_workers()
         context = multiprocessing.get_context("spawn")      # safe with threads and notebooks
         _POOL.update(key=key, pool=ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup,
-                                                       initargs=(sys.path,)))
+                                                       initargs=(list(key[1]),)))
     return _POOL["pool"]
 
 
-def _close_pool():
-    if "pool" in _POOL:
-        _POOL.pop("pool").shutdown(wait=False, cancel_futures=True)
+def close_workers(stop_running=False):
+    """Close compare()'s worker processes (the next call starts new ones, e.g. after you edit
+    ganlab). stop_running: end runs still in progress too, as an interrupted call does."""
+    pool = _POOL.pop("pool", None)
     _POOL.clear()
+    if pool is None:
+        return
+    running = list((getattr(pool, "_processes", None) or {}).values()) if stop_running else []
+    pool.shutdown(wait=False, cancel_futures=True)        # drops the queued runs
+    for process in running:                               # and these end the ones under way
+        process.terminate()
 
 
 def _worker_setup(path):
     sys.path[:] = path                      # the notebook's path, so ganlab imports as it does there
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Jupyter's interrupt reaches the main process only
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Jupyter's interrupt reaches the whole group: the kernel handles it
     torch.set_num_threads(1)
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    threading.Thread(target=_exit_with_parent, daemon=True).start()
 
 
-def _exit_with_parent(parent):
+def _exit_with_parent():
     """A worker whose kernel was killed would otherwise wait for work for ever."""
-    while os.getppid() == parent:
-        time.sleep(2)
+    multiprocessing.parent_process().join()         # returns when the parent process has ended
     os._exit(0)
 
 

@@ -272,8 +272,9 @@ class GAN:
 
     def d_update(self, real, fake):
         """One discriminator (critic) update on a real and a (detached) fake batch; returns
-        (D's loss, its mean score on real, on fake). train_step() calls it; it can also train D
-        alone against fakes of your own (collapse.discriminator_alone does)."""
+        (D's loss with any gradient penalty, and the loss's report of D's scores on the real
+        and on the fake batch, as the history keeps them). train_step() calls it; it can also
+        train D alone against fakes of your own (collapse.discriminator_alone does)."""
         real, fake = self._seen_by_d(real), self._seen_by_d(fake)
         if self.joint_d_pass:
             scores = self.score(torch.cat([real, fake]))
@@ -316,7 +317,8 @@ class GAN:
         return self.loss.g_loss(self.generator_scores(fake, real_batches))
 
     def g_update(self, fake, real_batches=None):
-        """One generator update through D's scores of `fake` (made by G, with gradients)."""
+        """One generator update through D's scores of `fake` (made by G, with gradients);
+        returns G's loss."""
         g_loss = self.generator_loss(fake, real_batches)
         value = g_loss.item()
         if not math.isfinite(value):

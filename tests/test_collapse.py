@@ -2,6 +2,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -175,37 +176,52 @@ def test_the_unrolled_recipe_is_the_authors_demo_network():
 
 
 def test_the_worker_processes_outlast_a_call_but_not_an_error():
-    pool = collapse._pool(2)
-    collapse.compare({"a": {}}, target="ring8", seeds=2, steps=2, workers=2, progress=False)
-    assert collapse._pool(2) is pool, "a second call should reuse the running workers"
-    worker = pool.submit(os.getpid).result()
-    os.kill(worker, signal.SIGINT)                 # Jupyter's interrupt button signals the whole group
-    rows = collapse.compare({"a": {}}, target="ring8", seeds=2, steps=2, workers=2, progress=False)
-    assert len(rows["a"]["covered"]) == 2
-    with pytest.raises(ValueError, match="loss"):
-        collapse.compare({"bad": dict(loss="no such loss")}, target="ring8", seeds=2, steps=2, workers=2,
-                         progress=False)
-    assert collapse._pool(2) is not pool, "a failed call should not leave work queued in its workers"
-    assert len(collapse.compare({"a": {}}, target="ring8", seeds=2, steps=2, workers=2, progress=False)["a"]["covered"]) == 2
+    try:
+        collapse.compare({"a": {}}, target="ring8", seeds=2, steps=2, workers=2, progress=False)
+        pool = collapse._pool(2)
+        assert collapse._pool(2) is pool, "a second call should reuse the running workers"
+        workers = list(pool._processes.values())
+        assert len(workers) == 2
+        os.kill(workers[0].pid, signal.SIGINT)        # Jupyter's interrupt button signals the whole group
+        rows = collapse.compare({"a": {}}, target="ring8", seeds=2, steps=2, workers=2, progress=False)
+        assert len(rows["a"]["covered"]) == 2 and all(w.is_alive() for w in workers)
+        # one run fails at once while the other would train for minutes: the call stops both
+        with pytest.raises(ValueError, match="loss"):
+            collapse.compare({"long": {}, "bad": dict(loss="no such loss")}, target="ring8", seeds=1,
+                             steps=10**6, workers=2, progress=False)
+        deadline = time.time() + 10
+        while time.time() < deadline and any(w.is_alive() for w in workers):
+            time.sleep(0.2)
+        assert not any(w.is_alive() for w in workers), "a failed call should end the runs it started"
+        rows = collapse.compare({"a": {}}, target="ring8", seeds=2, steps=2, workers=2, progress=False)
+        assert len(rows["a"]["covered"]) == 2 and collapse._pool(2) is not pool
+    finally:
+        collapse.close_workers()
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="checks processes with POSIX signals")
 def test_the_workers_exit_when_their_kernel_is_killed(tmp_path):
     script = tmp_path / "kernel.py"
-    script.write_text("import os, sys, time\n"
+    script.write_text("import sys, time\n"
                       f"sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})\n"
                       "from ganlab import collapse\n"
                       "if __name__ == '__main__':\n"
-                      "    pool = collapse._pool(2)\n"
-                      "    print(*{pool.submit(os.getpid).result() for _ in range(8)}, flush=True)\n"
+                      "    collapse.compare({'a': {}}, target='ring8', seeds=2, steps=2, workers=2, progress=False)\n"
+                      "    print(*collapse._pool(2)._processes, flush=True)\n"
                       "    time.sleep(600)\n")
     kernel = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
-    workers = [int(pid) for pid in kernel.stdout.readline().split()]
-    assert workers
-    kernel.kill()
-    kernel.wait()
+    watchdog = threading.Timer(120, kernel.kill)      # a hung script must not hang the test
+    watchdog.start()
+    try:
+        workers = [int(pid) for pid in kernel.stdout.readline().split()]
+        assert len(workers) == 2
+    finally:
+        kernel.kill()
+        kernel.wait()
+        watchdog.cancel()
     deadline = time.time() + 30
     while time.time() < deadline and any(_alive(pid) for pid in workers):
-        time.sleep(0.5)
+        time.sleep(0.2)
     assert not any(_alive(pid) for pid in workers), "orphaned workers would wait for work for ever"
 
 

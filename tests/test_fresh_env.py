@@ -26,11 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
                     reason="needs git and a git checkout (the notebook installs git+file://<this repo>)")
 def test_notebook_installs_ganlab_in_a_fresh_environment(tmp_path):
     env_dir = tmp_path / "fresh"
-    venv.EnvBuilder(with_pip=False).create(env_dir)      # pip too comes through the .pth file
+    parents = [p for p in site.getsitepackages() if Path(p).exists()]
+    # pip too comes through the .pth file below, when this environment has it (ensurepip takes seconds)
+    venv.EnvBuilder(with_pip=not any((Path(p) / "pip").is_dir() for p in parents)).create(env_dir)
     python = env_dir / "bin" / "python"
     fresh_site = Path(subprocess.check_output(
         [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True).strip())
-    parents = [p for p in site.getsitepackages() if Path(p).exists()]
     (fresh_site / "_parent_packages.pth").write_text("\n".join(parents) + "\n")
     sees = "import importlib.util as u; print([u.find_spec(m) is not None for m in ('torch', 'ipykernel', 'ganlab')])"
     probe = subprocess.run([python, "-c", sees], capture_output=True, text=True, cwd=tmp_path)
