@@ -57,6 +57,10 @@ def test_the_reference_run_was_full_mode_and_every_check_held():
         assert not r["quick"], name
         assert r["checks"] > 0 and r["checks_passed"] == r["checks"], (name, [c for c in r["check_cells"] if not c["held"]])
         assert r["errors"] == [], (name, r["errors"])
+        # reference mode (the reader's default) was run after it, held the same checks and gave the same numbers
+        assert r.get("reference_mode_differs") == [] and r.get("reference_mode_errors") == [], (
+            name, "run `python scripts/run_series.py --reference` after a full run", r.get("reference_mode_differs"))
+        assert r.get("reference_mode_checks_passed") == r["checks"], name
 
 
 def test_report_prints_the_reference_beside_this_run(tmp_path, monkeypatch, capsys):
