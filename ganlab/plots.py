@@ -7,9 +7,14 @@
     animate(frames)                  HTML/JS animation that plays in Jupyter and Colab
     distance_histograms(), digit_histograms()   distances and predicted digits compared
     generator_gradient_curves()      |∂ loss_G / ∂ score| vs D(G(z)), per loss
+    snapshot_strip(snaps, steps)     samples from fixed noise at log-spaced steps
+    generated_beside_nearest()       generated images, set apart, beside their nearest training images
 
 Each function draws on `ax` when given, otherwise on a new figure, and returns
 the figure. End a notebook cell with `;` (or assign the result) to see it once.
+The course's look (palette, sizes, a 10-inch width cap) lives in ganlab.style:
+each notebook's setup calls plots.use_style() once; plots.check_figure(fig) lists
+what a reader would find wrong with a figure at notebook width.
 """
 import io
 import math
@@ -20,11 +25,12 @@ import torch
 
 from . import losses as _losses
 from . import metrics as _metrics
+from . import style as _style
+from .style import ERROR, FAKE, MAX_WIDTH_IN, REAL, REAL_1D, REFERENCE, check_figure, colour, log_steps, use_style
 
+LOG4 = math.log(4)          # D's loss (sum of its two terms) when it says ½ everywhere: the equilibrium
 
-# one look for every figure of the series: small legends and labels, and legends placed
-# outside the data (legend_outside) so no point is hidden behind one
-plt.rcParams.update({"legend.fontsize": 8, "axes.titlesize": 10, "axes.labelsize": 9, "figure.dpi": 100})
+_style.install_notebook_check()        # only when GANLAB_FIGURE_CHECK is set (the test suite) and in a kernel
 
 
 def legend_outside(ax, **kwargs):
@@ -34,9 +40,37 @@ def legend_outside(ax, **kwargs):
 
 def _new(ax, figsize):
     if ax is None:
-        fig, ax = plt.subplots(figsize=figsize, layout="constrained")    # leaves room for outside legends
+        w, h = figsize
+        if w > MAX_WIDTH_IN:
+            w, h = MAX_WIDTH_IN, h * MAX_WIDTH_IN / w
+        fig, ax = plt.subplots(figsize=(w, h), layout="constrained")    # leaves room for outside legends
         return fig, ax
     return ax.figure, ax
+
+
+def fit_width(fig, width=MAX_WIDTH_IN):
+    """Shrink a figure drawn wider than the course's cap to `width` inches (keeping its proportions)."""
+    w, h = fig.get_size_inches()
+    if w > width:
+        fig.set_size_inches(width, h * width / w)
+    return fig
+
+
+def legend_below(ax, ncol=2, **kwargs):
+    """A legend under the axes (under the x label), for figures with a colour bar on the right."""
+    return ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=ncol, borderaxespad=0.0, **kwargs)
+
+
+def group_colour(label, k=0):
+    """Colour of a histogram group by its label: real data dark blue, generated orange, a method its own."""
+    low = str(label).lower()
+    if low.startswith(("real", "held-out", "training")):
+        return REAL_1D
+    if low.startswith(("generated", "fake")):
+        return FAKE
+    if low.startswith(("noise", "uniform")):
+        return "0.55"
+    return colour(label)
 
 
 def image_grid(images, nrow=8, pad=2):
@@ -53,14 +87,28 @@ def image_grid(images, nrow=8, pad=2):
     return grid[..., 0] if c == 1 else grid
 
 
-def show_images(images, nrow=8, title=None, ax=None, figsize=None):
-    """Show images (N, C, H, W) in [-1, 1] as a grid."""
-    grid = image_grid(images, nrow)
+def show_images(images, nrow=8, title=None, ax=None, figsize=None, labels=None):
+    """Show images (N, C, H, W) in [-1, 1] as a grid; labels: one short text under each tile."""
+    pad = 2
+    grid = image_grid(images, nrow, pad=pad)
+    rows = math.ceil(len(images) / nrow)
+    below = 12 if labels is not None else 0          # room under each row for its labels, in pixels
+    if below:
+        h = images.shape[-2]
+        parts = [grid[r * (h + pad): (r + 1) * (h + pad) + pad] for r in range(rows)]
+        blank = np.ones((below,) + grid.shape[1:], dtype=grid.dtype)
+        grid = np.concatenate([x for part in parts for x in (part, blank)])
     if figsize is None:
-        figsize = (min(nrow, len(images)) * 0.7 + 0.4, math.ceil(len(images) / nrow) * 0.7 + 0.5)
+        figsize = (min(nrow, len(images)) * 0.75 + 0.4, rows * 0.75 * (1 + below / 30) + 0.5)
     fig, ax = _new(ax, figsize)
     ax.imshow(grid, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     ax.set_axis_off()
+    if labels is not None:
+        h, w = images.shape[-2], images.shape[-1]
+        for i, label in enumerate(labels):
+            r, c = divmod(i, nrow)
+            ax.text(pad + c * (w + pad) + w / 2, (r + 1) * (h + pad + below) - below / 2 + 1, str(label),
+                    ha="center", va="center", fontsize=9)
     if title:
         ax.set_title(title)
     return fig
@@ -99,20 +147,20 @@ def smooth(values, window):
 def distance_histograms(groups, ax=None, bins=40, xlabel="Euclidean distance in pixel space"):
     """Overlaid histograms of distances, e.g. {"real → nearest real": d1, "noise → nearest real": d2}."""
     fig, ax = _new(ax, (7.5, 3))
-    for label, d in groups.items():
-        ax.hist(torch.as_tensor(d).flatten().cpu().numpy(), bins=bins, alpha=0.6, label=label)
+    values = {label: torch.as_tensor(d).flatten().float().cpu().numpy() for label, d in groups.items()}
+    allv = np.concatenate(list(values.values()))
+    edges = np.linspace(allv.min(), allv.max(), bins + 1) if np.isscalar(bins) else bins   # one set of bins for all
+    for k, (label, v) in enumerate(values.items()):
+        ax.hist(v, bins=edges, alpha=0.55, label=label, color=group_colour(label, k))
     ax.set_xlabel(xlabel), ax.set_ylabel("number of images")
     legend_outside(ax)
     return fig
 
 
 def nearest_neighbours_grid(queries, reference, k=3, title=None):
-    """Each row: a query image, then its k nearest reference images (Euclidean, pixel space)."""
-    _, idx = _metrics.nearest_neighbours(queries, reference, k=k)
-    rows = torch.cat([torch.cat([queries[i:i + 1], reference[idx[i].to(reference.device)]])
-                      for i in range(len(queries))])
-    return show_images(rows, nrow=k + 1, title=title or f"each row: a generated image, then its {k} nearest "
-                                                          f"training images")
+    """Each row: a query image set apart, then its k nearest reference images (Euclidean, pixel space)
+    with their distances (see generated_beside_nearest)."""
+    return generated_beside_nearest(queries, reference, k=k, title=title)
 
 
 def digit_histograms(groups, ax=None):
@@ -121,7 +169,8 @@ def digit_histograms(groups, ax=None):
     width = 0.8 / len(groups)
     for k, (label, counts) in enumerate(groups.items()):
         c = np.asarray(counts, dtype=float)
-        ax.bar(np.arange(10) + (k - (len(groups) - 1) / 2) * width, c / c.sum(), width, label=label)
+        ax.bar(np.arange(10) + (k - (len(groups) - 1) / 2) * width, c / c.sum(), width, label=label,
+               color=group_colour(label, k))
     ax.set_xticks(range(10))
     ax.set_xlabel("predicted digit"), ax.set_ylabel("share of images")
     legend_outside(ax)
@@ -138,7 +187,7 @@ def confusion_matrix(counts, title=None, ax=None, row_label="asked for", column_
         for j in range(shares.shape[1]):
             if shares[i, j] >= 0.005:
                 ax.text(j, i, f"{100 * shares[i, j]:.0f}", ha="center", va="center",
-                        fontsize=7, color="white" if shares[i, j] > 0.5 else "black")
+                        fontsize=8, color="white" if shares[i, j] > 0.5 else "black")
     ax.set_xticks(range(shares.shape[1])), ax.set_yticks(range(shares.shape[0]))
     ax.set_xlabel(column_label), ax.set_ylabel(row_label)
     fig.colorbar(im, ax=ax, fraction=0.046, label="share of the row (numbers in %)")
@@ -147,26 +196,109 @@ def confusion_matrix(counts, title=None, ax=None, row_label="asked for", column_
     return fig
 
 
-def training_curves(history, window=None, axes=None, title=None, equilibrium=False):
+def training_curves(history, window=None, axes=None, title=None, equilibrium=None, log_x=None):
     """Two panels: D and G losses; mean D(x) and mean D(G(z)), smoothed over `window` steps.
 
-    equilibrium=True also draws D = 1/2 on the scores panel: what the best D says
-    everywhere when p_g = p_data (only meaningful when D's output is a probability).
+    When D's outputs are probabilities (equilibrium=None: all scores in [0, 1]), the
+    reference lines of the equilibrium p_g = p_data are drawn: D = ½ on the scores panel
+    and D's loss log 4 on the losses panel. The step axis is logarithmic when the run
+    spans more than two decades of steps (log_x=None), so its start is not squeezed.
     """
-    steps = np.asarray(history["step"])
+    steps = np.asarray(history["step"], dtype=float)
     window = window or max(1, len(steps) // 50)
+    if equilibrium is None:
+        scores = np.concatenate([np.asarray(history["d_real"], float), np.asarray(history["d_fake"], float)])
+        scores = scores[np.isfinite(scores)]
+        equilibrium = bool(len(scores)) and scores.min() >= 0 and scores.max() <= 1
+    if log_x is None:
+        log_x = len(steps) > 1 and steps.max() / max(steps[steps > 0].min() if (steps > 0).any() else 1, 1) > 100
     if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(12, 3.2), layout="constrained")
+        fig, axes = plt.subplots(1, 2, figsize=(MAX_WIDTH_IN, 3.4), layout="constrained")
     fig = axes[0].figure
-    axes[0].plot(steps, smooth(history["d_loss"], window), label="D loss")
-    axes[0].plot(steps, smooth(history["g_loss"], window), label="G loss")
+    keep = steps > 0 if log_x else np.ones(len(steps), bool)
+    axes[0].plot(steps[keep], smooth(history["d_loss"], window)[keep], label="D loss", color="#0072b2")
+    axes[0].plot(steps[keep], smooth(history["g_loss"], window)[keep], label="G loss", color="#009e73")
     axes[0].set_xlabel("step"), axes[0].set_ylabel("loss"), axes[0].set_title("losses")
-    axes[1].plot(steps, smooth(history["d_real"], window), label="mean D(x), real")
-    axes[1].plot(steps, smooth(history["d_fake"], window), label="mean D(G(z)), fake")
+    axes[1].plot(steps[keep], smooth(history["d_real"], window)[keep], label="mean D(x), real", color=REAL_1D)
+    axes[1].plot(steps[keep], smooth(history["d_fake"], window)[keep], label="mean D(G(z)), fake", color=FAKE)
     if equilibrium:
-        axes[1].axhline(0.5, color="0.4", ls=":", lw=1.2, label="½: the equilibrium (p_g = p_data)")
+        axes[0].axhline(LOG4, color=REFERENCE, ls=":", lw=1.2, label="log 4: D's loss at ½")
+        axes[1].axhline(0.5, color=REFERENCE, ls=":", lw=1.2, label="½: equilibrium")
+        axes[1].set_ylim(0, 1)
     axes[1].set_xlabel("step"), axes[1].set_ylabel("D's output"), axes[1].set_title("discriminator's scores")
-    legend_outside(axes[0]), legend_outside(axes[1])
+    for ax in axes[:2]:
+        if log_x:
+            _log_axis(ax.xaxis)
+        legend_outside(ax)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def _log_axis(axis):
+    """A log scale whose ticks read as plain numbers (300, 1,000, 10,000), not 10³."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    (axis.axes.set_xscale if axis.axis_name == "x" else axis.axes.set_yscale)("log")
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def log_y(ax):
+    """Log y axis with plain-number ticks."""
+    _log_axis(ax.yaxis)
+    return ax
+
+
+def log_x(ax):
+    """Log x axis with plain-number ticks."""
+    _log_axis(ax.xaxis)
+    return ax
+
+
+def snapshot_strip(snapshots, steps, batch_size=None, n=16, nrow=4, targets=None, axes=None, title=None):
+    """Samples from fixed noise at log-spaced moments of training (the series' snapshot rule,
+    style.log_steps): for each target step the nearest snapshot kept, titled with its step
+    and, given batch_size, the images seen (so two models' strips compare on images seen)."""
+    steps = [int(s) for s in steps]
+    targets = targets or log_steps(steps[-1])
+    picks = sorted({min(range(len(steps)), key=lambda i: abs(math.log1p(steps[i]) - math.log1p(t))) for t in targets})
+    if axes is None:
+        per = min(2.0, MAX_WIDTH_IN / len(picks))
+        fig, axes = plt.subplots(1, len(picks), figsize=(per * len(picks), per + 0.7), layout="constrained")
+    axes = np.atleast_1d(axes)
+    for ax, i in zip(axes, picks):
+        seen = f"\n{_count(steps[i] * batch_size)} images" if batch_size else ""
+        show_images(snapshots[i][:n], nrow=nrow, ax=ax, title=f"step {steps[i]:,}{seen}")
+    fig = axes[0].figure
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def _count(n):
+    return f"{n / 1e6:.2g}M" if n >= 1e6 else f"{n / 1e3:.3g}k" if n >= 1e3 else str(int(n))
+
+
+def generated_beside_nearest(generated, reference, k=3, title=None):
+    """Each row: a generated image, a gap, then its k nearest reference images with their distances."""
+    dist, idx = _metrics.nearest_neighbours(generated, reference, k=k)
+    n = len(generated)
+    fig, axes = plt.subplots(n, k + 2, figsize=(0.8 * (k + 1) + 0.5, 0.8 * n + 0.6), layout="constrained",
+                             gridspec_kw={"width_ratios": [1, 0.25] + [1] * k, "wspace": 0.02, "hspace": 0.02})
+    for r in range(n):
+        row = [generated[r]] + [reference[j] for j in idx[r].tolist()]
+        for c, ax in enumerate(a for j, a in enumerate(axes[r]) if j != 1):
+            ax.imshow(row[c].detach().float().cpu().clamp(-1, 1).add(1).div(2)[0], cmap="gray", vmin=0, vmax=1)
+            ax.set_xticks([]), ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(c == 0)
+                spine.set_color(FAKE), spine.set_linewidth(2)
+            if c:
+                ax.set_xlabel(f"{float(dist[r, c - 1]):.1f}", fontsize=8, labelpad=1)
+        axes[r, 1].set_axis_off()
+    axes[0, 0].set_title("generated", fontsize=9)
+    axes[0, 2 + (k - 1) // 2].set_title(f"its {k} nearest training images (distance)", fontsize=9)
     if title:
         fig.suptitle(title)
     return fig
@@ -236,44 +368,52 @@ def generator_gradients(gan, z):
     return x.detach(), -grad
 
 
+HEATMAP = "BrBG"       # D's belief over the plane: teal where it says real, brown where it says fake
+PUSH = "#5e3c99"       # the generator's gradient arrows
+
+
 def toy_view(gan, real, ax=None, bounds=None, n_fake=500, heatmap=True, grid=True, arrows=True,
              seed=0, title=None):
     """The 2D picture of a GAN at this moment.
 
-    Background: the discriminator's output (its belief that a point is real).
-    Black dots: real samples. Orange dots: generated samples G(z).
-    Thin lines: a regular grid of noise z after G has warped it.
-    Arrows: where the generator's gradient pushes each generated sample.
+    Background: the discriminator's output (its belief that a point is real), soft colours.
+    Orange dots: generated samples G(z). Black dots with white edges, drawn last: real samples.
+    Thin grey lines: a regular grid of noise z after G has warped it.
+    Purple arrows: where the generator's gradient pushes each generated sample.
+    The legend sits under the picture, clear of the colour bar on its right.
     """
     real = real.detach().float().cpu()
     bounds = bounds or bounds_for(real)
-    fig, ax = _new(ax, (6.4, 5))
+    fig, ax = _new(ax, (5.6, 5.4))
     (x0, x1), (y0, y1) = bounds
     if heatmap:
         hm = discriminator_heatmap(gan, bounds)
         if gan.loss.probability:
-            im = ax.imshow(hm, origin="lower", extent=(x0, x1, y0, y1), cmap="RdBu", vmin=0, vmax=1, alpha=0.75)
+            lo, hi = 0, 1
         else:
             lim = max(abs(hm.min()), abs(hm.max()), 1e-6)
-            im = ax.imshow(hm, origin="lower", extent=(x0, x1, y0, y1), cmap="RdBu", vmin=-lim, vmax=lim, alpha=0.75)
-        ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04,
+            lo, hi = -lim, lim
+        im = ax.imshow(hm, origin="lower", extent=(x0, x1, y0, y1), cmap=HEATMAP, vmin=lo, vmax=hi, alpha=0.45)
+        ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.03, shrink=0.9,
                            label="D(x)" if gan.loss.probability else "critic score")
     if grid:
         for curve in warped_grid(gan):
-            ax.plot(curve[:, 0], curve[:, 1], color="0.3", lw=0.8, alpha=0.7)
-    ax.scatter(real[:1000, 0], real[:1000, 1], s=4, c="k", label="real")
+            ax.plot(curve[:, 0], curve[:, 1], color="0.45", lw=0.7, alpha=0.6)
     z = gan.noise(n_fake, seed=seed)
     fake, push = generator_gradients(gan, z)
     fake, push = fake.cpu().numpy(), push.cpu().numpy()
-    ax.scatter(fake[:, 0], fake[:, 1], s=6, c="tab:orange", label="generated")
+    ax.scatter(fake[:, 0], fake[:, 1], s=7, c=FAKE, label="generated", zorder=3)
     if arrows:
         k = slice(0, min(150, len(fake)))
         norm = np.linalg.norm(push[k], axis=1, keepdims=True).max() + 1e-12
-        ax.quiver(fake[k, 0], fake[k, 1], push[k, 0] / norm, push[k, 1] / norm, color="tab:green",
-                  angles="xy", scale_units="xy", scale=1 / (0.12 * (x1 - x0)), width=0.004)
+        ax.quiver(fake[k, 0], fake[k, 1], push[k, 0] / norm, push[k, 1] / norm, color=PUSH,
+                  angles="xy", scale_units="xy", scale=1 / (0.12 * (x1 - x0)), width=0.004, zorder=4,
+                  label="G's push")
+    ax.scatter(real[:1000, 0], real[:1000, 1], s=9, c=REAL, edgecolors="white", linewidths=0.4, label="real",
+               zorder=5)
     ax.set_xlim(x0, x1), ax.set_ylim(y0, y1), ax.set_aspect("equal")
     ax.set_xlabel("x₁"), ax.set_ylabel("x₂")
-    legend_outside(ax)
+    legend_below(ax, ncol=3, markerscale=2)
     ax.set_title(title or f"step {gan.step}")
     return fig
 
@@ -289,8 +429,11 @@ def surface(critic, bounds, resolution=80):
     return dict(x=xx, y=yy, scores=scores)
 
 
-def score_surface(critic, real, fake=None, ax=None, bounds=None, title=None, resolution=80):
+def score_surface(critic, real, fake=None, ax=None, bounds=None, title=None, resolution=80, flat_note=False):
     """Raw scores over the plane, real (black) and fake (orange) on top, with a colour bar.
+
+    flat_note=True: when the scores vary by less than a thousandth of their size, a note
+    giving their range replaces the colour bar (whose scale would only label rounding noise).
 
     critic: a network, or a grid already computed by surface() (then bounds come from it).
     """
@@ -303,15 +446,23 @@ def score_surface(critic, real, fake=None, ax=None, bounds=None, title=None, res
     # instead of its rounding noise being stretched over the whole colour scale
     centre = (scores.max() + scores.min()).item() / 2
     half = max((scores.max() - scores.min()).item(), 1e-3 * max(1.0, scores.abs().max().item())) / 2
-    im = ax.imshow(scores.numpy(), origin="lower", extent=(x0, x1, y0, y1), cmap="RdBu", aspect="auto",
-                   vmin=centre - half, vmax=centre + half)
-    ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="critic score")
-    if scores.max() - scores.min() > 1e-6 * max(1.0, scores.abs().max().item()):
+    flat = (scores.max() - scores.min()).item() <= 1e-6 * max(1.0, scores.abs().max().item())
+    im = ax.imshow(scores.numpy(), origin="lower", extent=(x0, x1, y0, y1), cmap=HEATMAP, aspect="auto",
+                   vmin=centre - half, vmax=centre + half, alpha=0.6)
+    if flat_note and (scores.max() - scores.min()).item() < 1e-3 * max(1.0, scores.abs().max().item()):
+        # a colour bar would label rounding noise: say in words how flat it is
+        ax.text(0.5, 0.03, f"flat: scores {scores.min().item():.3g} to {scores.max().item():.3g}\n"
+                           f"(spread {(scores.max() - scores.min()).item():.1e})", transform=ax.transAxes,
+                ha="center", va="bottom", fontsize=8, bbox=dict(facecolor="white", alpha=0.85, lw=0))
+    else:
+        ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="critic score")
+    if not flat:
         ax.contour(xx.numpy(), yy.numpy(), scores.numpy(), levels=12, colors="k", linewidths=0.4, alpha=0.5)
-    ax.scatter(real[:500, 0], real[:500, 1], s=3, c="k", label="real")
     if fake is not None:
         f = fake.detach().float().cpu()
-        ax.scatter(f[:500, 0], f[:500, 1], s=3, c="tab:orange", label="fake")
+        ax.scatter(f[:500, 0], f[:500, 1], s=5, c=FAKE, label="fake", zorder=3)
+    ax.scatter(real[:500, 0], real[:500, 1], s=6, c=REAL, edgecolors="white", linewidths=0.3, label="real",
+               zorder=4)
     ax.set_xlim(x0, x1), ax.set_ylim(y0, y1), ax.set_aspect("equal")
     ax.set_xlabel("x₁"), ax.set_ylabel("x₂")
     if title:
@@ -320,10 +471,14 @@ def score_surface(critic, real, fake=None, ax=None, bounds=None, title=None, res
 
 
 def samples_over_modes(samples, name_or_centres, std=None, ax=None, title=None, margin=0.6):
-    """Generated 2D samples drawn over the true mode centres: black crosses for covered modes,
-    red for missed ones. The axes are fixed around the modes (margin: a share of their
-    extent), so pictures of different runs or moments line up; the title says how many
-    samples fall outside the view."""
+    """Generated 2D samples (orange, on top) over the true modes: each mode a small hollow
+    marker inside its 3-standard-deviation disc (the "high quality" zone of
+    metrics.mode_coverage), so a reader can check the title's share by eye. Missed modes
+    are red. The axes are fixed around the modes (margin: a share of their extent), so
+    pictures of different runs or moments line up; a note says how many samples fall
+    outside the view."""
+    from matplotlib.patches import Circle
+
     from . import data as _data
 
     if isinstance(name_or_centres, str):
@@ -331,20 +486,27 @@ def samples_over_modes(samples, name_or_centres, std=None, ax=None, title=None, 
     else:
         centres = name_or_centres
     cov = _metrics.mode_coverage(samples, centres, std)
-    fig, ax = _new(ax, (4, 4))
+    fig, ax = _new(ax, (4.2, 4.2))
     s = samples.detach().float().cpu()
     c = centres.detach().float().cpu()
     lo, hi = c.min().item(), c.max().item()
     pad = margin * (hi - lo) / 2 + 0.2
-    ax.scatter(s[:, 0], s[:, 1], s=3, c="tab:orange", alpha=0.5, label="generated")
-    covered = cov["counts"] > 0
-    ax.scatter(c[covered, 0], c[covered, 1], marker="x", c="k", s=40, label="covered mode")
-    ax.scatter(c[~covered, 0], c[~covered, 1], marker="x", c="r", s=40, label="missed mode")
+    covered = (cov["counts"] > 0).cpu()
+    radius = 3 * float(std)
+    for (x, y), ok in zip(c.tolist(), covered.tolist()):
+        ax.add_patch(Circle((x, y), radius, facecolor="0.85" if ok else "#f6d5d8", edgecolor="0.6" if ok else ERROR,
+                            lw=0.6, zorder=1))
+    ax.scatter(s[:, 0], s[:, 1], s=4, c=FAKE, alpha=0.6, lw=0, label="generated", zorder=3)
+    ax.scatter(c[covered, 0], c[covered, 1], marker="o", facecolors="none", edgecolors=REAL, s=9, lw=0.7,
+               label="mode (3σ disc)", zorder=4)
+    if (~covered).any():
+        ax.scatter(c[~covered, 0], c[~covered, 1], marker="o", facecolors="none", edgecolors=ERROR, s=9, lw=0.7,
+                   label="missed mode", zorder=4)
     ax.set_xlim(lo - pad, hi + pad), ax.set_ylim(lo - pad, hi + pad), ax.set_aspect("equal")
     ax.set_xlabel("x₁"), ax.set_ylabel("x₂")
     outside = int(((s < lo - pad) | (s > hi + pad)).any(1).sum())
     if outside:
-        ax.text(0.02, 0.02, f"{outside} of {len(s)} samples outside the view", transform=ax.transAxes, fontsize=7)
+        ax.text(0.02, 0.02, f"{outside} of {len(s)} samples outside the view", transform=ax.transAxes, fontsize=8)
     ax.set_title(title or f"{cov['covered']}/{cov['n_modes']} modes, {100 * cov['high_quality']:.0f}% high quality")
     return fig
 
@@ -411,7 +573,7 @@ def generator_gradient_curves(names=("minimax", "non-saturating"), ax=None):
         loss = _losses.get(name)
         grad, = torch.autograd.grad(loss.g_loss(s[:, None]) * len(s), s)
         out[name] = grad.abs().detach()
-        ax.plot(torch.sigmoid(s).detach(), out[name], label=name)
+        ax.plot(torch.sigmoid(s).detach(), out[name], label=name, color=colour(name))
     ax.set_xlabel("D(G(z))"), ax.set_ylabel("|∂ loss_G / ∂ score|")
     ax.set_title("generator's gradient vs how fake D thinks G(z) is")
     legend_outside(ax)
