@@ -487,11 +487,11 @@ def samples_over_modes(samples, name_or_centres, std=None, ax=None, title=None, 
         centres = name_or_centres
     cov = _metrics.mode_coverage(samples, centres, std)
     fig, ax = _new(ax, (4.2, 4.2))
-    s = samples.detach().float().cpu()
-    c = centres.detach().float().cpu()
-    lo, hi = c.min().item(), c.max().item()
+    s = samples.detach().float().cpu().numpy()
+    c = centres.detach().float().cpu().numpy()
+    lo, hi = float(c.min()), float(c.max())
     pad = margin * (hi - lo) / 2 + 0.2
-    covered = (cov["counts"] > 0).cpu()
+    covered = (cov["counts"] > 0).cpu().numpy()
     radius = 3 * float(std)
     for (x, y), ok in zip(c.tolist(), covered.tolist()):
         ax.add_patch(Circle((x, y), radius, facecolor="0.85" if ok else "#f6d5d8", edgecolor="0.6" if ok else ERROR,

@@ -1,20 +1,46 @@
-"""Every plotting helper draws a figure a learner can read: labelled axes, legends beside the data, scales."""
+"""Every figure of the series is one a reader can read at notebook width.
+
+How every figure the notebooks draw gets checked (the decision): re-running all seven
+notebooks in reference mode only to look at their figures would add ~2.5 min to a suite
+that must stay under 10. Instead the suite's conftest sets GANLAB_FIGURE_CHECK=1; the
+notebooks' kernels inherit it, and importing ganlab.plots there adds a call at the end
+of every cell (ganlab.style.install_notebook_check) that runs style.check_figure on each
+figure the cell drew, before the inline backend shows it, and fails the cell on a
+problem. So nbval's quick-mode run of every notebook checks every figure every notebook
+draws, the same code drawing the same panels and titles as reference mode, at no extra
+cost. (scripts/render checks in reference mode are for a person: GANLAB_FIGURE_CHECK=warn.)
+
+The tests here show the check catches what the December review found by eye (each
+rebuilt as a small bad figure), passes the course's plotting helpers, and works in a
+kernel-like setting (the cell transformer).
+"""
+import ast
+
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 import torch
 
 import ganlab
-from ganlab import basics, collapse, plots, recipes, widgets
+from ganlab import basics, collapse, plots, recipes, style, widgets
+
+
+@pytest.fixture(autouse=True)
+def course_style():
+    with plt.rc_context():
+        plots.use_style()
+        yield
 
 
 def legends_outside_their_axes(fig):
-    """True when every legend of the figure sits right of its axes (outside the data)."""
+    """True when every legend of the figure sits outside its axes' data area."""
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     for ax in fig.axes:
         legend = ax.get_legend()
         if legend is not None:
-            if legend.get_window_extent(renderer).x0 < ax.get_window_extent(renderer).x1 - 1:
+            a, b = legend.get_window_extent(renderer), ax.get_window_extent(renderer)
+            if a.x0 < b.x1 - 1 and a.y0 < b.y1 - 1 and a.x1 > b.x0 + 1 and a.y1 > b.y0 + 1:
                 return False
     return True
 
@@ -23,12 +49,91 @@ def labelled(ax):
     return bool(ax.get_xlabel()) and bool(ax.get_ylabel())
 
 
+def has(problems, words):
+    return any(words in p for p in problems)
+
+
 @pytest.fixture(scope="module")
 def toy():
     gan = recipes.toy_gan(hidden=(16,), batch_size=64, seed=0)
     data = ganlab.data.toy("ring8", 500, seed=0)
     gan.fit(data, steps=20, progress=False)
     return gan, data
+
+
+# ------------------------------------------------- the review's defects, rebuilt: the check fails each
+
+def test_check_fails_a_figure_wider_than_a_notebook_column():
+    fig, axes = plt.subplots(1, 5, figsize=(20, 4))          # 06's unrolled figure: 1,990 px
+    for ax in axes:
+        ax.plot([0, 1], [0, 1]), ax.set_title("grid25, GAN")
+    assert has(style.check_figure(fig), "px wide")
+    assert not has(style.check_figure(plots.fit_width(fig)), "px wide")
+
+
+def test_check_fails_tiny_titles_and_legends():
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([0, 1], [0, 1], label="ours")
+    ax.set_title("modes covered", fontsize=5)                  # 06 c36's titles shrunk to ~5 pt
+    ax.legend(fontsize=6)
+    problems = style.check_figure(fig)
+    assert has(problems, "title 'modes covered' at 5.0 pt") and has(problems, "legend entry 'ours' at 6.0 pt")
+
+
+def test_check_fails_a_legend_over_a_colour_bar():
+    """02 c17's toy_view: a legend placed right of the axes, where tight_layout also put the colour bar."""
+    fig = plt.figure(figsize=(6.4, 5), layout="none")
+    ax = fig.subplots()
+    im = ax.imshow(np.random.default_rng(0).random((20, 20)), cmap="RdBu")
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="D(x)")
+    ax.scatter([1, 2], [3, 4], label="real"), ax.scatter([5, 6], [7, 8], label="generated")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+    fig.tight_layout()
+    assert has(style.check_figure(fig), "overlaps colour bar 'D(x)'")
+
+
+def test_check_fails_tick_labels_that_run_together():
+    """05 c12: long tick labels on a narrow linear axis spanning decades."""
+    fig, ax = plt.subplots(figsize=(2.5, 2.5))
+    ax.plot([0, 1], [0, 1])
+    ax.set_xticks(np.linspace(0, 1, 8), [f"{v:.6f}" for v in np.linspace(0, 1, 8)])
+    assert has(style.check_figure(fig), "x tick label")
+
+
+def test_check_fails_text_outside_the_figure():
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([0, 1], [0, 1])
+    ax.text(1.3, 0.5, "a note placed past the right edge", transform=ax.transAxes)
+    assert has(style.check_figure(fig), "reaches outside the figure")
+
+
+def test_check_fails_a_title_over_another_panels_title():
+    """02 c17: tight_layout after a constrained layout let titles collide."""
+    fig = plt.figure(figsize=(5, 3), layout="none")
+    for ax in fig.subplots(1, 2):
+        ax.set_title("GAN on grid25, step 3000, seconds budget spent")
+    assert has(style.check_figure(fig), "overlaps title")
+
+
+# ------------------------------------------------- the course's helpers pass it
+
+def test_helpers_pass_the_check(toy):
+    gan, data = toy
+    figs = {"histograms": plots.distance_histograms({"a": torch.rand(50), "b": torch.rand(50) + 1}),
+            "digits": plots.digit_histograms({"real": [10] * 10, "generated": list(range(10))}),
+            "curves": plots.training_curves(gan.history),
+            "saturation": plots.generator_gradient_curves(),
+            "toy view": plots.toy_view(gan, data),
+            "surface": plots.score_surface(gan.discriminator, data),
+            "modes": plots.samples_over_modes(gan.sample(300), "grid25"),
+            "confusion": plots.confusion_matrix(np.eye(10) * 40 + 1, title="asked vs read"),
+            "snapshots": plots.snapshot_strip([torch.zeros(16, 1, 28, 28)] * 9, [0, *range(5000, 45000, 5000)],
+                                              batch_size=64),
+            "nearest": plots.nearest_neighbours_grid(torch.rand(4, 1, 28, 28), torch.rand(30, 1, 28, 28)),
+            "labels": plots.show_images(torch.zeros(20, 1, 28, 28), nrow=10, labels=list(range(20)))}
+    for name, fig in figs.items():
+        assert style.check_figure(fig) == [], name
+        plt.close(fig)
 
 
 def test_histograms_and_curves(toy):
@@ -42,6 +147,64 @@ def test_histograms_and_curves(toy):
         assert data_axes and all(labelled(ax) for ax in data_axes), fig
         assert legends_outside_their_axes(fig)
         plt.close(fig)
+
+
+def test_histograms_share_their_bins():
+    fig = plots.distance_histograms({"real": torch.rand(200), "noise": torch.rand(200) * 3 + 5})
+    a, b = fig.axes[0].containers
+    assert np.isclose(a[0].get_width(), b[0].get_width())        # one bin width for both groups
+
+
+def test_training_curves_draw_the_equilibrium_and_log_steps(toy):
+    gan, _ = toy
+    history = dict(step=list(range(1, 5001)), d_loss=[1.4] * 5000, g_loss=[0.7] * 5000,
+                   d_real=[0.5] * 5000, d_fake=[0.5] * 5000)
+    fig = plots.training_curves(history)
+    losses, scores = fig.axes[:2]
+    assert losses.get_xscale() == "log"                       # 5,000 steps span more than two decades
+    assert any(np.allclose(line.get_ydata(), np.log(4)) for line in losses.lines)
+    assert any(np.allclose(line.get_ydata(), 0.5) for line in scores.lines)
+    critic = dict(history, d_real=[3.0] * 5000, d_fake=[-2.0] * 5000)          # raw scores: no ½ line
+    assert not any(np.allclose(line.get_ydata(), 0.5) for line in plots.training_curves(critic).axes[1].lines)
+
+
+def test_samples_over_modes_shows_each_modes_high_quality_disc():
+    centres, std = ganlab.data.toy_modes("grid25")
+    fig = plots.samples_over_modes(centres.repeat(4, 1), "grid25")
+    ax = fig.axes[0]
+    discs = [p for p in ax.patches if hasattr(p, "radius")]
+    assert len(discs) == 25 and all(np.isclose(d.radius, 3 * float(std)) for d in discs)
+    samples, modes = ax.collections[0], ax.collections[1]
+    assert samples.get_zorder() < modes.get_zorder() and modes.get_facecolor().size == 0      # hollow markers
+
+
+def test_the_palette_gives_a_method_one_colour():
+    assert style.colour("WGAN-GP") == style.colour("WGAN-GP, lr 1e-4") == style.METHODS["wgan-gp"]
+    assert style.colour("PacGAN4 (ours)") != style.colour("PacGAN2 (ours)")
+    assert style.colour("PacGAN4 (ours)") == style.colour("PacGAN4, paper at 400k steps")
+    named = set(style.METHODS.values())
+    assert style.FAKE not in named and style.ERROR not in named
+    assert style.colour("something new") == style.colour("something new")
+
+
+def test_snapshot_rule_is_log_spaced():
+    steps = style.log_steps(45_683)
+    assert steps[0] == 0 and steps[1] == 300 and steps[-1] == 45_683
+    ratios = np.diff(np.log(steps[1:]))
+    assert np.allclose(ratios[:-1], ratios[0], rtol=0.15)
+
+
+def test_the_cell_transformer_checks_figures_and_keeps_the_cells_value():
+    tree = style._CheckCells().visit(ast.parse("x = 1\nx + 1"))
+    assert ast.unparse(tree).splitlines()[-1] == "_ganlab_check_figures(x + 1)"
+    tree = style._CheckCells().visit(ast.parse("y = 2"))
+    assert ast.unparse(tree).splitlines()[-1] == "_ganlab_check_figures()"
+    check = style._cell_check("raise")
+    plt.close("all")
+    assert check(5) == 5
+    fig, _ = plt.subplots(figsize=(20, 3))
+    with pytest.raises(AssertionError, match="px wide"):
+        check()
 
 
 def test_two_dimensional_views(toy):
@@ -59,6 +222,8 @@ def test_two_dimensional_views(toy):
     image = plots.score_surface(flat, data).axes[0].images[0]
     low, high = image.get_clim()
     assert high - low >= 1e-3                 # rounding noise is not stretched over the colour scale
+    noted = plots.score_surface(flat, data, flat_note=True)
+    assert len(noted.axes) == 1 and "flat" in noted.axes[0].texts[0].get_text()     # a note, not a colour bar
 
 
 def test_timeline_and_boundaries():
