@@ -154,7 +154,7 @@ def plot_boundaries(x, y, generative=None, discriminative=None, samples=None, ax
     grid = torch.linspace(-lim, lim, 200)
     gy, gx = torch.meshgrid(grid, grid, indexing="ij")
     pts = torch.stack([gx.flatten(), gy.flatten()], 1)
-    for label, colour in ((0, "tab:blue"), (1, "tab:red")):
+    for label, colour in ((0, "#0072b2"), (1, "#cc79a7")):     # red is kept for errors
         ax.scatter(x[y == label, 0], x[y == label, 1], s=8, c=colour, alpha=0.6, label=names[label])
     handles = []
     if discriminative is not None:
@@ -167,11 +167,11 @@ def plot_boundaries(x, y, generative=None, discriminative=None, samples=None, ax
         handles.append(plt.Line2D([], [], color="tab:green", label="generative boundary"))
     if samples is not None:
         for label, pts_ in samples.items():
-            ax.scatter(pts_[:, 0], pts_[:, 1], s=60, marker="*", c="tab:red" if label else "tab:blue",
+            ax.scatter(pts_[:, 0], pts_[:, 1], s=60, marker="*", c="#cc79a7" if label else "#0072b2",
                        edgecolors="k", linewidths=0.3, label=f"sampled {names[label]}")
     ax.set_xlim(-lim, lim), ax.set_ylim(-lim, lim), ax.set_aspect("equal")
     ax.set_xlabel("size (standardised)"), ax.set_ylabel("speed (standardised)")
-    ax.legend(handles=ax.get_legend_handles_labels()[0] + handles, fontsize=7, loc="upper left",
+    ax.legend(handles=ax.get_legend_handles_labels()[0] + handles, loc="upper left",
               bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
     return ax.figure
 

@@ -256,20 +256,25 @@ def log_x(ax):
     return ax
 
 
-def snapshot_strip(snapshots, steps, batch_size=None, n=16, nrow=4, targets=None, axes=None, title=None):
+def snapshot_strip(snapshots, steps, batch_size=None, n=16, nrow=4, targets=None, axes=None, title=None, labels=None):
     """Samples from fixed noise at log-spaced moments of training (the series' snapshot rule,
     style.log_steps): for each target step the nearest snapshot kept, titled with its step
-    and, given batch_size, the images seen (so two models' strips compare on images seen)."""
+    and, given batch_size, the images seen (so two models' strips compare on images seen).
+    labels: a short text under each of the n tiles (e.g. the digit a conditional GAN was asked for)."""
     steps = [int(s) for s in steps]
+    if targets is None and batch_size:          # log-spaced in images seen, from 20,000 images: models with
+        targets = [t / batch_size for t in log_steps(steps[-1] * batch_size, first=20_000)]   # other batches line up
     targets = targets or log_steps(steps[-1])
     picks = sorted({min(range(len(steps)), key=lambda i: abs(math.log1p(steps[i]) - math.log1p(t))) for t in targets})
     if axes is None:
         per = min(2.0, MAX_WIDTH_IN / len(picks))
-        fig, axes = plt.subplots(1, len(picks), figsize=(per * len(picks), per + 0.7), layout="constrained")
+        tall = per * (1.3 if labels is not None else 1) + 0.7
+        fig, axes = plt.subplots(1, len(picks), figsize=(per * len(picks), tall), layout="constrained")
     axes = np.atleast_1d(axes)
     for ax, i in zip(axes, picks):
         seen = f"\n{_count(steps[i] * batch_size)} images" if batch_size else ""
-        show_images(snapshots[i][:n], nrow=nrow, ax=ax, title=f"step {steps[i]:,}{seen}")
+        show_images(snapshots[i][:n], nrow=nrow, ax=ax, title=f"step {steps[i]:,}{seen}",
+                    labels=None if labels is None else list(labels)[:n])
     fig = axes[0].figure
     if title:
         fig.suptitle(title)
@@ -575,6 +580,6 @@ def generator_gradient_curves(names=("minimax", "non-saturating"), ax=None):
         out[name] = grad.abs().detach()
         ax.plot(torch.sigmoid(s).detach(), out[name], label=name, color=colour(name))
     ax.set_xlabel("D(G(z))"), ax.set_ylabel("|∂ loss_G / ∂ score|")
-    ax.set_title("generator's gradient vs how fake D thinks G(z) is")
+    ax.set_title("G's gradient against D(G(z)): how real D finds a fake")
     legend_outside(ax)
     return fig

@@ -67,8 +67,11 @@ def colour(name):
     if k in METHODS:
         return METHODS[k]
     words = sorted(list(METHODS) + list(_ALIASES), key=len, reverse=True)     # longest match first
-    for w in words:
-        if re.match(re.escape(w) + r"(\b|$)", k) or re.search(r"\b" + re.escape(w) + r"\b", k):
+    for w in words:                                                            # a name that starts with one
+        if re.match(re.escape(w) + r"(\b|$)", k):
+            return METHODS[_ALIASES.get(w, w)]
+    for w in words:                                                            # then one anywhere in it
+        if re.search(r"\b" + re.escape(w) + r"\b", k):
             return METHODS[_ALIASES.get(w, w)]
     return _SPARE[sum(map(ord, k)) % len(_SPARE)]
 
@@ -81,7 +84,6 @@ RC = {
     "axes.prop_cycle": mpl.cycler(color=["#0072b2", "#009e73", "#cc79a7", "#8c564b", "#9467bd", "#56b4e9",
                                          "#8a8a00", "#17becf"]),
     "image.cmap": "viridis",
-    "figure.constrained_layout.use": True,
     "legend.frameon": False,
     "axes.formatter.limits": (-4, 5),
 }
@@ -125,15 +127,6 @@ def _renderer(fig):
     return canvas.get_renderer()
 
 
-def _visible(artist):
-    a = artist
-    while a is not None:
-        if not a.get_visible():
-            return False
-        a = getattr(a, "axes", None) if a is not getattr(a, "axes", None) else None
-    return True
-
-
 def _texts(fig, renderer):
     """(description, box) for every piece of text a reader sees, legends' entries excepted (their box counts)."""
     out = []
@@ -164,7 +157,7 @@ def _texts(fig, renderer):
             if t.get_visible() and t.get_text():
                 out.append((f"text {t.get_text()!r}", t))
     for t in fig.texts:
-        if t.get_visible() and t.get_text():
+        if t is not fig._suptitle and t.get_visible() and t.get_text():
             out.append((f"figure text {t.get_text()!r}", t))
     if fig._suptitle is not None and fig._suptitle.get_visible() and fig._suptitle.get_text():
         out.append((f"suptitle {fig._suptitle.get_text()!r}", fig._suptitle))
