@@ -58,7 +58,11 @@ def fit_width(fig, width=MAX_WIDTH_IN):
 
 def legend_below(ax, ncol=2, **kwargs):
     """A legend under the axes (under the x label), for figures with a colour bar on the right."""
-    return ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=ncol, borderaxespad=0.0, **kwargs)
+    from matplotlib.transforms import offset_copy
+
+    below = offset_copy(ax.transAxes, fig=ax.figure, y=-36, units="points")    # past the tick labels and x label
+    return ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=below, ncol=ncol,
+                     borderaxespad=0.0, **kwargs)
 
 
 def group_colour(label, k=0):
@@ -199,11 +203,17 @@ def confusion_matrix(counts, title=None, ax=None, row_label="asked for", column_
 def training_curves(history, window=None, axes=None, title=None, equilibrium=None, log_x=None):
     """Two panels: D and G losses; mean D(x) and mean D(G(z)), smoothed over `window` steps.
 
-    When D's outputs are probabilities (equilibrium=None: all scores in [0, 1]), the
+    history: a GAN's history, or the GAN itself (then its loss says whether D's outputs are
+    probabilities). When they are (equilibrium=None: the GAN's loss says so, or, given a
+    history alone, all its scores lie in [0, 1]), the
     reference lines of the equilibrium p_g = p_data are drawn: D = ½ on the scores panel
     and D's loss log 4 on the losses panel. The step axis is logarithmic when the run
     spans more than two decades of steps (log_x=None), so its start is not squeezed.
     """
+    if hasattr(history, "history"):
+        gan, history = history, history.history
+        if equilibrium is None:
+            equilibrium = bool(gan.loss.probability)
     steps = np.asarray(history["step"], dtype=float)
     window = window or max(1, len(steps) // 50)
     if equilibrium is None:
@@ -237,9 +247,10 @@ def training_curves(history, window=None, axes=None, title=None, equilibrium=Non
 
 def _log_axis(axis):
     """A log scale whose ticks read as plain numbers (300, 1,000, 10,000), not 10³."""
-    from matplotlib.ticker import FuncFormatter, NullFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     (axis.axes.set_xscale if axis.axis_name == "x" else axis.axes.set_yscale)("log")
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0), numticks=8))     # 1, 2, 5, 10, 20, ...
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
     axis.set_minor_formatter(NullFormatter())
 
@@ -476,8 +487,8 @@ def score_surface(critic, real, fake=None, ax=None, bounds=None, title=None, res
 
 
 def samples_over_modes(samples, name_or_centres, std=None, ax=None, title=None, margin=0.6):
-    """Generated 2D samples (orange, on top) over the true modes: each mode a small hollow
-    marker inside its 3-standard-deviation disc (the "high quality" zone of
+    """Generated 2D samples (orange, drawn on top) over the true modes: each mode a small hollow
+    marker, under the samples, inside its 3-standard-deviation disc (the "high quality" zone of
     metrics.mode_coverage), so a reader can check the title's share by eye. Missed modes
     are red. The axes are fixed around the modes (margin: a share of their extent), so
     pictures of different runs or moments line up; a note says how many samples fall
@@ -503,10 +514,10 @@ def samples_over_modes(samples, name_or_centres, std=None, ax=None, title=None, 
                             lw=0.6, zorder=1))
     ax.scatter(s[:, 0], s[:, 1], s=4, c=FAKE, alpha=0.6, lw=0, label="generated", zorder=3)
     ax.scatter(c[covered, 0], c[covered, 1], marker="o", facecolors="none", edgecolors=REAL, s=9, lw=0.7,
-               label="mode (3σ disc)", zorder=4)
+               label="mode (3σ disc)", zorder=2)
     if (~covered).any():
         ax.scatter(c[~covered, 0], c[~covered, 1], marker="o", facecolors="none", edgecolors=ERROR, s=9, lw=0.7,
-                   label="missed mode", zorder=4)
+                   label="missed mode", zorder=2)
     ax.set_xlim(lo - pad, hi + pad), ax.set_ylim(lo - pad, hi + pad), ax.set_aspect("equal")
     ax.set_xlabel("x₁"), ax.set_ylabel("x₂")
     outside = int(((s < lo - pad) | (s > hi + pad)).any(1).sum())

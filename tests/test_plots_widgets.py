@@ -63,11 +63,12 @@ def test_toy_view_and_curves_draw():
     gan.fit(real, steps=3, batch_size=32, progress=False)
     fig = plots.toy_view(gan, real)
     assert len(fig.axes) == 2                   # the view and its colour bar
-    fig = plots.training_curves(gan.history)
+    fig = plots.training_curves(gan)                                     # a critic: no ½, no log 4
     assert [len(a.lines) for a in fig.axes] == [2, 2]
     fig = plots.training_curves(gan.history, equilibrium=True)
-    assert [len(a.lines) for a in fig.axes] == [2, 3]
+    assert [len(a.lines) for a in fig.axes] == [3, 3]
     assert list(fig.axes[1].lines[2].get_ydata()) == [0.5, 0.5]          # the line D = 1/2
+    assert np.allclose(fig.axes[0].lines[2].get_ydata(), math.log(4))   # D's loss there, log 4
     assert len(plots.warped_grid(gan, lines=5)) == 10
 
 
