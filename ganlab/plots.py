@@ -250,7 +250,10 @@ def _log_axis(axis):
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     (axis.axes.set_xscale if axis.axis_name == "x" else axis.axes.set_yscale)("log")
-    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0), numticks=8))     # 1, 2, 5, 10, 20, ...
+    lo, hi = sorted(axis.get_data_interval())
+    decades = math.log10(hi / lo) if lo > 0 and np.isfinite(hi / lo) else 9
+    if decades < 2:                                  # a short span: label 1, 2, 5, 10, 20, ... as well
+        axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
     axis.set_minor_formatter(NullFormatter())
 

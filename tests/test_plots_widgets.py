@@ -202,11 +202,12 @@ def test_nearest_neighbours_grid_puts_each_match_beside_its_query():
     reference = torch.stack([torch.full((1, 4, 4), v) for v in (-1.0, -0.5, 0.0, 0.5, 1.0)])
     queries = torch.stack([torch.full((1, 4, 4), 0.45), torch.full((1, 4, 4), -0.95)])
     fig = plots.nearest_neighbours_grid(queries, reference, k=2)
-    grid = fig.axes[0].images[0].get_array()
-    # row 0: the query 0.45, then 0.5 and 0.0; shown in [0, 1]: (v + 1) / 2
-    cell = lambda row, col: float(grid[2 + row * 6, 2 + col * 6])
-    assert [cell(0, c) for c in range(3)] == pytest.approx([0.725, 0.75, 0.5])
-    assert [cell(1, c) for c in range(3)] == pytest.approx([0.025, 0.0, 0.25])
+    # each row: the query, a gap (no image), then its 2 nearest; shown in [0, 1]: (v + 1) / 2
+    tiles = [[float(ax.images[0].get_array()[0, 0]) for ax in fig.axes[r * 4:(r + 1) * 4] if ax.images]
+             for r in range(2)]
+    assert tiles[0] == pytest.approx([0.725, 0.75, 0.5])
+    assert tiles[1] == pytest.approx([0.025, 0.0, 0.25])
+    assert [ax.get_xlabel() for ax in fig.axes[2:4]] == ["0.2", "1.8"]        # the distances under the matches
 
 
 def test_score_surface_draws_the_critic():
