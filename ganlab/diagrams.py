@@ -4,6 +4,7 @@
     dcgan_layers(G, D)              each layer's output shape, read off the models by a forward pass
     discriminator_vs_critic()       what a discriminator outputs and is trained on, against a critic
     conditional_gan(gan=None)       the conditional generator's input and the projection discriminator
+    packing(pack=2)                 what a packed discriminator (PacGAN) judges
 
 Each returns a matplotlib figure (an inline PNG: it shows in JupyterLab, Colab and on GitHub).
 """
@@ -256,4 +257,29 @@ def conditional_gan(gan=None):
                         "    a fake can lose by its look or by its label", ha="center", fontsize=9, color="0.25")
     ax.set_title("conditional GAN: G draws class y in style z; the projection discriminator scores the pair",
                  fontsize=11)
+    return fig
+
+
+# ------------------------------------------------------------------ packing
+
+def packing(pack=2, dim=2):
+    """What a packed discriminator (PacGAN) judges: `pack` samples of one kind, laid side by side
+    into one vector, get one score. A pack of near-copies from a collapsed generator is easy to tell
+    from a pack of real samples, which rarely look alike."""
+    fig, axes = plt.subplots(1, 2, figsize=(MAX_WIDTH_IN, 1.2 + 0.55 * pack), layout="constrained")
+    for ax, (kind, edge, name) in zip(axes, (("real", REAL, "x"), ("generated", FAKE, "G(z)"))):
+        ax.set_xlim(0, 10), ax.set_ylim(4.2 - 1.0 * pack, 4.1), ax.set_aspect("equal"), ax.set_axis_off()
+        ys = [3.6 - 1.0 * k for k in range(pack)]
+        boxes = [_box(ax, 1.4, y, 2.6, 0.75, f"{name}{'₁₂₃₄₅₆₇₈'[k]}: {dim} numbers", "white", edge=edge,
+                      fontsize=9) for k, y in enumerate(ys)]
+        joined = _box(ax, 5.1, sum(ys) / pack, 2.2, 0.9, f"side by side:\n{pack * dim} numbers", DATA_COLOUR,
+                      fontsize=9)
+        d = _box(ax, 7.6, joined[1], 1.2, 0.9, "D", D_COLOUR, weight="bold", fontsize=12)
+        for b in boxes:
+            _arrow(ax, _edge(b, "r"), _edge(joined, "l"))
+        _arrow(ax, _edge(joined, "r"), _edge(d, "l"))
+        ax.text(8.5, joined[1], "one\nscore", ha="left", va="center", fontsize=9)
+        ax.set_title(f"a pack of {pack} {kind} samples", fontsize=11)
+    fig.text(0.5, 0.01, "a collapsed generator's pack holds near-copies; two real samples rarely look alike",
+             ha="center", fontsize=9, color="0.25")
     return fig

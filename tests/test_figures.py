@@ -247,3 +247,18 @@ def test_live_view_figure_keeps_its_legends_clear():
     FigureCanvasAgg(fig)
     assert legends_outside_their_axes(fig)
     assert all(labelled(ax) for ax in fig.axes[1:3])
+
+
+def test_diagrams_pass_the_check_and_read_shapes_from_the_models():
+    from ganlab import diagrams, models
+
+    G, D = models.dcgan_generator(width=8), models.dcgan_discriminator(width=8)
+    rows = diagrams.layer_shapes(G, torch.zeros(2, 100))
+    assert [shape for _, shape in rows] == [(100,), (32, 7, 7), (16, 14, 14), (1, 28, 28)]
+    fig = diagrams.dcgan_layers(G, D)
+    labels = {t.get_text() for ax in fig.axes for t in ax.texts}
+    assert {"32×7×7", "16×14×14", "1×28×28", "8×14×14", "16×7×7", "1×1×1 score"} <= labels
+    for fig in (fig, diagrams.training_loop(), diagrams.discriminator_vs_critic(),
+                diagrams.conditional_gan(recipes.conditional_mnist()), diagrams.packing(4)):
+        assert style.check_figure(fig) == []
+        plt.close(fig)
