@@ -5,7 +5,7 @@ environment, so every notebook runs its real cells at small sizes. Set
 GANLAB_QUICK=0 to run the notebooks at full size. Checkpoints go to a fresh
 temporary folder so a test run never loads a model left by an earlier one.
 GANLAB_FIGURE_CHECK=1 makes each notebook kernel check every figure its cells draw
-(ganlab.style.check_figure: width, font sizes, text outside, overlapping text) and
+(ganlab.figure_check.check_figure: width, font sizes, text outside, overlapping text) and
 fail the cell that drew a bad one; set it to 0 to skip, "warn" to only print.
 """
 import os

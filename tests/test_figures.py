@@ -4,7 +4,7 @@ How every figure the notebooks draw gets checked (the decision): re-running all 
 notebooks in reference mode only to look at their figures would add ~2.5 min to a suite
 that must stay under 10. Instead the suite's conftest sets GANLAB_FIGURE_CHECK=1; the
 notebooks' kernels inherit it, and importing ganlab.plots there adds a call at the end
-of every cell (ganlab.style.install_notebook_check) that runs style.check_figure on each
+of every cell (ganlab.figure_check.install_notebook_check) that runs plots.check_figure on each
 figure the cell drew, before the inline backend shows it, and fails the cell on a
 problem. So nbval's quick-mode run of every notebook checks every figure every notebook
 draws, the same code drawing the same panels and titles as reference mode, at no extra
@@ -22,7 +22,7 @@ import pytest
 import torch
 
 import ganlab
-from ganlab import basics, collapse, plots, recipes, style, widgets
+from ganlab import basics, collapse, figure_check, plots, recipes, style, widgets
 
 
 @pytest.fixture(autouse=True)
@@ -67,8 +67,8 @@ def test_check_fails_a_figure_wider_than_a_notebook_column():
     fig, axes = plt.subplots(1, 5, figsize=(20, 4))          # 06's unrolled figure: 1,990 px
     for ax in axes:
         ax.plot([0, 1], [0, 1]), ax.set_title("grid25, GAN")
-    assert has(style.check_figure(fig), "px wide")
-    assert not has(style.check_figure(plots.fit_width(fig)), "px wide")
+    assert has(plots.check_figure(fig), "px wide")
+    assert not has(plots.check_figure(plots.fit_width(fig)), "px wide")
 
 
 def test_check_fails_tiny_titles_and_legends():
@@ -76,7 +76,7 @@ def test_check_fails_tiny_titles_and_legends():
     ax.plot([0, 1], [0, 1], label="ours")
     ax.set_title("modes covered", fontsize=5)                  # 06 c36's titles shrunk to ~5 pt
     ax.legend(fontsize=6)
-    problems = style.check_figure(fig)
+    problems = plots.check_figure(fig)
     assert has(problems, "title 'modes covered' at 5.0 pt") and has(problems, "legend entry 'ours' at 6.0 pt")
 
 
@@ -89,7 +89,7 @@ def test_check_fails_a_legend_over_a_colour_bar():
     ax.scatter([1, 2], [3, 4], label="real"), ax.scatter([5, 6], [7, 8], label="generated")
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
     fig.tight_layout()
-    assert has(style.check_figure(fig), "overlaps colour bar 'D(x)'")
+    assert has(plots.check_figure(fig), "overlaps colour bar 'D(x)'")
 
 
 def test_check_fails_tick_labels_that_run_together():
@@ -97,14 +97,14 @@ def test_check_fails_tick_labels_that_run_together():
     fig, ax = plt.subplots(figsize=(2.5, 2.5))
     ax.plot([0, 1], [0, 1])
     ax.set_xticks(np.linspace(0, 1, 8), [f"{v:.6f}" for v in np.linspace(0, 1, 8)])
-    assert has(style.check_figure(fig), "x tick label")
+    assert has(plots.check_figure(fig), "x tick label")
 
 
 def test_check_fails_text_outside_the_figure():
     fig, ax = plt.subplots(figsize=(4, 3))
     ax.plot([0, 1], [0, 1])
     ax.text(1.3, 0.5, "a note placed past the right edge", transform=ax.transAxes)
-    assert has(style.check_figure(fig), "reaches outside the figure")
+    assert has(plots.check_figure(fig), "reaches outside the figure")
 
 
 def test_check_fails_a_title_over_another_panels_title():
@@ -112,7 +112,7 @@ def test_check_fails_a_title_over_another_panels_title():
     fig = plt.figure(figsize=(5, 3), layout="none")
     for ax in fig.subplots(1, 2):
         ax.set_title("GAN on grid25, step 3000, seconds budget spent")
-    assert has(style.check_figure(fig), "overlaps title")
+    assert has(plots.check_figure(fig), "overlaps title")
 
 
 # ------------------------------------------------- the course's helpers pass it
@@ -132,7 +132,7 @@ def test_helpers_pass_the_check(toy):
             "nearest": plots.nearest_neighbours_grid(torch.rand(4, 1, 28, 28), torch.rand(30, 1, 28, 28)),
             "labels": plots.show_images(torch.zeros(20, 1, 28, 28), nrow=10, labels=list(range(20)))}
     for name, fig in figs.items():
-        assert style.check_figure(fig) == [], name
+        assert plots.check_figure(fig) == [], name
         plt.close(fig)
 
 
@@ -196,11 +196,11 @@ def test_snapshot_rule_is_log_spaced():
 
 
 def test_the_cell_transformer_checks_figures_and_keeps_the_cells_value():
-    tree = style._CheckCells().visit(ast.parse("x = 1\nx + 1"))
+    tree = figure_check._CheckCells().visit(ast.parse("x = 1\nx + 1"))
     assert ast.unparse(tree).splitlines()[-1] == "_ganlab_check_figures(x + 1)"
-    tree = style._CheckCells().visit(ast.parse("y = 2"))
+    tree = figure_check._CheckCells().visit(ast.parse("y = 2"))
     assert ast.unparse(tree).splitlines()[-1] == "_ganlab_check_figures()"
-    check = style._cell_check("raise")
+    check = figure_check._cell_check("raise")
     plt.close("all")
     assert check(5) == 5
     fig, _ = plt.subplots(figsize=(20, 3))
@@ -260,5 +260,5 @@ def test_diagrams_pass_the_check_and_read_shapes_from_the_models():
     assert {"32×7×7", "16×14×14", "1×28×28", "8×14×14", "16×7×7", "1×1×1 score"} <= labels
     for fig in (fig, diagrams.training_loop(), diagrams.discriminator_vs_critic(),
                 diagrams.conditional_gan(recipes.conditional_mnist()), diagrams.packing(4)):
-        assert style.check_figure(fig) == []
+        assert plots.check_figure(fig) == []
         plt.close(fig)
