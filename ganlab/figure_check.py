@@ -13,13 +13,14 @@ from .style import MAX_WIDTH_PX, MIN_FONT_PT
 
 
 def _renderer(fig):
+    """Lay the figure out as a draw would (constrained layout, tick positions) without painting a
+    pixel, and return the renderer that measures its text."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    canvas = fig.canvas
-    if not hasattr(canvas, "get_renderer"):
-        canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    return canvas.get_renderer()
+    if not hasattr(fig.canvas, "get_renderer"):
+        FigureCanvasAgg(fig)
+    fig.draw_without_rendering()
+    return fig.canvas.get_renderer()
 
 
 def _texts(fig, renderer):

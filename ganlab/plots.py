@@ -255,7 +255,8 @@ def snapshot_strip(snapshots, steps, batch_size=None, n=16, nrow=4, targets=None
     if axes is None:
         per = min(2.0, MAX_WIDTH_IN / len(picks))
         tall = per * (1.3 if labels is not None else 1) + 0.7
-        fig, axes = plt.subplots(1, len(picks), figsize=(per * len(picks), tall), layout="constrained")
+        width = max(per * len(picks), 7.5 if title else 0)       # room for the title when few snapshots are kept
+        fig, axes = plt.subplots(1, len(picks), figsize=(width, tall), layout="constrained")
     axes = np.atleast_1d(axes)
     for ax, i in zip(axes, picks):
         seen = f"\n{_count(steps[i] * batch_size)} images" if batch_size else ""
