@@ -2,8 +2,8 @@
 
     show_images(images)              a grid of images in [-1, 1]
     training_curves(history)         D and G losses, mean D(x) and D(G(z))
-    toy_view(gan, real)              the 2D picture: real and fake samples, D's
-                                     heatmap, the warped noise grid, G's gradients
+    toy_view(gan, real)              the 2D picture (in ganlab.plots2d, with score_surface,
+                                     samples_over_modes and mode_timeline; all re-exported here)
     animate(frames)                  HTML/JS animation that plays in Jupyter and Colab
     distance_histograms(), digit_histograms()   distances and predicted digits compared
     generator_gradient_curves()      |∂ loss_G / ∂ score| vs D(G(z)), per loss
@@ -13,8 +13,9 @@
 Each function draws on `ax` when given, otherwise on a new figure, and returns
 the figure. End a notebook cell with `;` (or assign the result) to see it once.
 The course's look (palette, sizes, a 10-inch width cap) lives in ganlab.style:
-each notebook's setup calls plots.use_style() once; plots.check_figure(fig) lists
-what a reader would find wrong with a figure at notebook width.
+each notebook's setup calls plots.use_style() once. plots.check_figure(fig)
+(ganlab.figure_check) lists what a reader would find wrong with a figure at
+notebook width; the test suite runs it on every figure every notebook draws.
 """
 import io
 import math
@@ -23,9 +24,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from . import figure_check as _figure_check
 from . import losses as _losses
 from . import metrics as _metrics
-from . import figure_check as _figure_check
 from .figure_check import check_figure
 from .plots2d import (HEATMAP, PUSH, bounds_for, discriminator_heatmap, generator_gradients, mode_timeline,  # noqa: F401
                       samples_over_modes, score_surface, surface, toy_view, warped_grid)
