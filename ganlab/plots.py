@@ -225,8 +225,9 @@ def _log_axis(axis):
     (axis.axes.set_xscale if axis.axis_name == "x" else axis.axes.set_yscale)("log")
     lo, hi = sorted(axis.get_data_interval())
     decades = math.log10(hi / lo) if lo > 0 and np.isfinite(hi / lo) else 9
-    if decades < 2:                                  # a short span: label 1, 2, 5, 10, 20, ... as well
-        axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    if decades < 2:                    # a short span: label more than the powers of ten (1, 2, 5, 10, 20, ...)
+        subs = (1.0, 2.0, 5.0) if decades >= 1 else (1.0, 2.0, 3.0, 5.0, 7.0) if decades >= 0.5 else range(1, 10)
+        axis.set_major_locator(LogLocator(base=10, subs=tuple(float(v) for v in subs)))
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
     axis.set_minor_formatter(NullFormatter())
 
