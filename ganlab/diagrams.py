@@ -76,7 +76,7 @@ def training_loop():
         _arrow(ax, _edge(g, "r"), _edge(fake, "l"))
         _arrow(ax, _edge(fake, "b"), _edge(d, "t"))
         _arrow(ax, _edge(d, "r"), _edge(loss, "l"))
-        ax.text(7.45, 3.55, "D(x), D(G(z))" if d_moves else "D(G(z))", ha="center", va="bottom", fontsize=9)
+        ax.text(7.5, 3.5, "D(x),\nD(G(z))" if d_moves else "D(G(z))", ha="center", va="bottom", fontsize=9)
         if d_moves:
             real = _box(ax, 3.5, 2.0, 1.8, 1.0, "x\nreal batch", "white", edge=REAL, fontsize=10)
             _arrow(ax, _edge(real, "r"), (d[0] - 0.65, d[1] - 0.3))
