@@ -23,6 +23,7 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.ticker import LogLocator
 
 from . import figure_check as _figure_check
 from . import losses as _losses
@@ -219,17 +220,27 @@ def training_curves(history, window=None, axes=None, title=None, equilibrium=Non
 
 
 def _log_axis(axis):
-    """A log scale whose ticks read as plain numbers (300, 1,000, 10,000), not 10³."""
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+    """A log scale whose ticks read as plain numbers (300, 1,000, 10,000), not 10³, with more of them
+    when the view spans little (chosen when the axis is drawn, so it fits the final limits)."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 
     (axis.axes.set_xscale if axis.axis_name == "x" else axis.axes.set_yscale)("log")
-    lo, hi = sorted(axis.get_data_interval())
-    decades = math.log10(hi / lo) if lo > 0 and np.isfinite(hi / lo) else 9
-    if decades < 2:                    # a short span: label more than the powers of ten (1, 2, 5, 10, 20, ...)
-        subs = (1.0, 2.0, 5.0) if decades >= 1 else (1.0, 2.0, 3.0, 5.0, 7.0) if decades >= 0.5 else range(1, 10)
-        axis.set_major_locator(LogLocator(base=10, subs=tuple(float(v) for v in subs)))
+    axis.set_major_locator(_SpanLogLocator(base=10))
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
     axis.set_minor_formatter(NullFormatter())
+
+
+class _SpanLogLocator(LogLocator):
+    """Powers of ten over two decades or more; 1-2-5 over one to two; 1-2-3-5-7 over half to one;
+    every integer multiple below half a decade."""
+
+    def tick_values(self, vmin, vmax):
+        lo, hi = sorted((vmin, vmax))
+        decades = math.log10(hi / lo) if lo > 0 and np.isfinite(hi / lo) else 9
+        subs = ((1.0,) if decades >= 2 else (1.0, 2.0, 5.0) if decades >= 1 else (1.0, 2.0, 3.0, 5.0, 7.0)
+                if decades >= 0.5 else tuple(float(v) for v in range(1, 10)))
+        self.set_params(subs=subs)
+        return super().tick_values(vmin, vmax)
 
 
 def log_y(ax):
