@@ -47,44 +47,98 @@ def _image_widget(scale_px=168):
     return W.Image(format="png", layout=W.Layout(width=f"{scale_px}px", height=f"{scale_px}px"))
 
 
+class SliderPanel(W.HBox):
+    """One code vector, a slider for a few of its dimensions, a "new random" button and a picture.
+
+    code:    the starting code, (1, size); by default the first draw of the panel's own
+             random stream (seeded with `seed`), so "new random" gives the stream's next draws.
+    render:  called with no argument after every change; it draws the code into
+             `pictures` (the panel shows them beside the sliders).
+    A slider moves one dimension of the code and redraws once. The button replaces the
+    whole code, moves every slider to it (clamped to the slider's range: the code itself
+    keeps its values) and redraws once.
+    """
+
+    def __init__(self, size, render, pictures, dims, seed=0, value_range=3.0, name="z", button="new random z",
+                 code=None, device=None):
+        self.dims = list(dims)
+        if any(d < 0 or d >= size for d in self.dims):
+            raise ValueError(f"dims must be between 0 and {size - 1}, got {self.dims}")
+        self.render, self.size = render, size
+        self._rng = torch.Generator(device=device).manual_seed(seed)
+        self.code = self._draw()              # drawn even when a code is given: the stream stays the same
+        if code is not None:
+            self.code = code.reshape(1, size).clone().to(self.code.device)
+        self._moving = False
+        self.sliders = [W.FloatSlider(value=self._clamped(float(self.code[0, d]), value_range), min=-value_range,
+                                      max=value_range, step=0.05, description=f"{name}[{d}]",
+                                      continuous_update=True, readout_format=".2f") for d in self.dims]
+        for d, s in zip(self.dims, self.sliders):
+            s.observe(self._slid(d), names="value")
+        self.button = W.Button(description=button, icon="refresh", layout=W.Layout(width="auto"))
+        self.button.on_click(lambda _: self.new_code())
+        super().__init__([W.VBox(list(pictures)), W.VBox(self.sliders + [self.button])])
+
+    def _draw(self):
+        return torch.randn(1, self.size, device=self._rng.device, generator=self._rng)
+
+    @staticmethod
+    def _clamped(value, limit):
+        return max(-limit, min(limit, value))
+
+    def _slid(self, d):
+        def handler(change):
+            if self._moving:             # new_code() moves the sliders itself, then redraws once
+                return
+            self.code[0, d] = float(change["new"])
+            self.render()
+        return handler
+
+    def new_code(self):
+        """What the button does: the stream's next code, the sliders moved to it, one redraw."""
+        self.code = self._draw()
+        self._moving = True
+        try:
+            for d, s in zip(self.dims, self.sliders):
+                s.value = self._clamped(float(self.code[0, d]), s.max)    # the picture may go past the range
+        finally:
+            self._moving = False
+        self.render()
+
+
 class LatentSliders(W.VBox):
     """Sliders for a few latent dimensions of `gan`'s generator and the image they make.
 
     dims: which latent dimensions get a slider (default: the first six).
     The other dimensions keep the values of the current z; "new random z" draws a new one.
+    z starts as gan.noise(1, seed=seed) unless given.
     """
 
     def __init__(self, gan, dims=None, z=None, seed=0, value_range=3.0):
         self.gan = gan
-        self.dims = list(dims) if dims is not None else list(range(min(6, gan.latent_dim)))
-        if any(d < 0 or d >= gan.latent_dim for d in self.dims):
-            raise ValueError(f"dims must be between 0 and {gan.latent_dim - 1}, got {self.dims}")
-        self._rng = torch.Generator(device=gan.device).manual_seed(seed)
-        self.z = (z if z is not None else gan.noise(1, seed=seed)).reshape(1, -1).clone().to(gan.device)
         self.image = _image_widget()
-        self.sliders = [W.FloatSlider(value=float(self.z[0, d]), min=-value_range, max=value_range, step=0.05,
-                                      description=f"z[{d}]", continuous_update=True,
-                                      readout_format=".2f") for d in self.dims]
-        for d, s in zip(self.dims, self.sliders):
-            s.observe(self._slid(d), names="value")
-        self.button = W.Button(description="new random z", icon="refresh")
-        self.button.on_click(lambda _: self.new_z())
+        self.panel = SliderPanel(gan.latent_dim, self._redraw, [self.image],
+                                 dims if dims is not None else range(min(6, gan.latent_dim)), seed=seed,
+                                 value_range=value_range, name="z", button="new random z", code=z,
+                                 device=gan.device)
         self._redraw()
-        super().__init__([W.HBox([self.image, W.VBox(self.sliders + [self.button])])])
+        super().__init__([self.panel])
 
-    def _slid(self, d):
-        def handler(change):
-            self.z[0, d] = float(change["new"])
-            self._redraw()
-        return handler
+    dims = property(lambda self: self.panel.dims)
+    sliders = property(lambda self: self.panel.sliders)
+    button = property(lambda self: self.panel.button)
+
+    @property
+    def z(self):
+        return self.panel.code
+
+    @z.setter
+    def z(self, value):
+        self.panel.code = value
 
     def new_z(self):
-        """What the button does: a fresh z, sliders moved to its values."""
-        self.z = torch.randn(1, self.gan.latent_dim, device=self.gan.device, generator=self._rng)
-        for d, s in zip(self.dims, self.sliders):
-            with self.hold_trait_notifications():
-                s.value = max(s.min, min(s.max, float(self.z[0, d])))
-        self._redraw()
+        """What the button does: a fresh z, sliders moved to its values, one redraw."""
+        self.panel.new_code()
 
     def _redraw(self):
         self.image.value = _plots.png_bytes(self.gan.sample(z=self.z), nrow=1, scale=6)
@@ -95,6 +149,7 @@ class DigitAndStyle(W.VBox):
 
     Under the big image, the same style code drawn as every digit: what the style
     carries (slant, thickness, size) should stay while the digit changes.
+    The style starts as gan.styles(1, seed=seed).
     """
 
     def __init__(self, gan, dims=None, seed=0, digit=0, value_range=3.0):
@@ -102,50 +157,37 @@ class DigitAndStyle(W.VBox):
             raise TypeError("DigitAndStyle needs a ConditionalGAN (ganlab.conditional); for a plain GAN "
                             "use LatentSliders")
         self.gan = gan
-        self.dims = list(dims) if dims is not None else list(range(min(6, gan.style_dim)))
-        if any(d < 0 or d >= gan.style_dim for d in self.dims):
-            raise ValueError(f"dims must be between 0 and {gan.style_dim - 1}, got {self.dims}")
-        self._rng = torch.Generator(device=gan.device).manual_seed(seed + 1)     # new styles: not the first again
-        self.style = gan.styles(1, seed=seed).clone()
-        self._moving = False
         self.digit = W.ToggleButtons(options=[(str(k), k) for k in range(gan.n_classes)], value=digit,
                                      description="digit", style={"button_width": "32px"})
         self.digit.observe(lambda _: self._redraw(), names="value")
         self.image = _image_widget()
         self.row = W.Image(format="png")
-        self.sliders = [W.FloatSlider(value=float(self.style[0, d]), min=-value_range, max=value_range, step=0.05,
-                                      description=f"style[{d}]", continuous_update=True, readout_format=".2f")
-                        for d in self.dims]
-        for d, s in zip(self.dims, self.sliders):
-            s.observe(self._slid(d), names="value")
-        self.button = W.Button(description="new random style", icon="refresh", layout=W.Layout(width="auto"))
-        self.button.on_click(lambda _: self.new_style())
+        self.panel = SliderPanel(gan.style_dim, self._redraw, [self.image],
+                                 dims if dims is not None else range(min(6, gan.style_dim)), seed=seed,
+                                 value_range=value_range, name="style", button="new random style",
+                                 device=gan.device)
         self._redraw()
-        super().__init__([self.digit, W.HBox([self.image, W.VBox(self.sliders + [self.button])]),
-                          W.Label("the same style, every digit:"), self.row])
+        super().__init__([self.digit, self.panel, W.Label("the same style, every digit:"), self.row])
 
-    def _slid(self, d):
-        def handler(change):
-            if self._moving:                 # new_style() sets the sliders itself
-                return
-            self.style[0, d] = float(change["new"])
-            self._redraw()
-        return handler
+    dims = property(lambda self: self.panel.dims)
+    sliders = property(lambda self: self.panel.sliders)
+    button = property(lambda self: self.panel.button)
+
+    @property
+    def style(self):
+        return self.panel.code
+
+    @style.setter
+    def style(self, value):
+        self.panel.code = value
 
     def pick(self, digit):
         """What a digit button does."""
         self.digit.value = int(digit)
 
     def new_style(self):
-        """What the button does: a fresh style code, sliders moved to its values."""
-        self.style = torch.randn(1, self.gan.style_dim, device=self.gan.device, generator=self._rng)
-        self._moving = True
-        try:
-            for d, s in zip(self.dims, self.sliders):
-                s.value = max(s.min, min(s.max, float(self.style[0, d])))    # the picture may go past ±3
-        finally:
-            self._moving = False
-        self._redraw()
+        """What the button does: a fresh style code, sliders moved to its values, one redraw."""
+        self.panel.new_code()
 
     def _redraw(self):
         n = self.gan.n_classes
