@@ -6,9 +6,11 @@
     DigitAndStyle(cgan)         notebook 07: pick the digit, drag the style, see that style as all ten digits
     PriorSlider(...)            notebook 01: move p(y), watch the Bayes boundary move
     SpotTheFake(real, fake)     a real and a generated image side by side: click the fake, keep score
+    DrawTarget(preset)          draw a 2D target with the mouse (ganlab.canvas)
+    LiveView(target)            the live 2D view drawn in the page, for 02, 05 and 06 (ganlab.live)
 
 All are ipywidgets 8 boxes (no extension to install: they work in JupyterLab
-and in Colab). Pictures are PNG bytes in an ipywidgets.Image, drawn with
+and in Colab); DrawTarget and LiveView paint on an anywidget canvas (see ganlab.canvas). Pictures are PNG bytes in an ipywidgets.Image, drawn with
 matplotlib's Agg backend, so what the kernel draws is what the page shows.
 Every widget also has a method that does what a click does (step(), set z,
 ...) so notebooks, tests and CI can drive it without a browser.
@@ -25,6 +27,8 @@ from . import metrics as _metrics
 from . import models as _models
 from . import plots as _plots
 from .training import GAN
+from .canvas import DrawTarget  # noqa: F401  (widgets.DrawTarget)
+from .live import LiveView  # noqa: F401
 
 
 def interpolate(z0, z1, n=10, spherical=False):
