@@ -8,6 +8,7 @@
     SpotTheFake(real, fake)     a real and a generated image side by side: click the fake, keep score
     DrawTarget(preset)          draw a 2D target with the mouse (ganlab.canvas)
     LiveView(target)            the live 2D view drawn in the page, for 02, 05 and 06 (ganlab.live)
+    ThetaSlider, DStarSlider, TruncationSlider   notebooks 05, 01, 03 (ganlab.sliders)
 
 All are ipywidgets 8 boxes (no extension to install: they work in JupyterLab
 and in Colab); DrawTarget and LiveView paint on an anywidget canvas (see ganlab.canvas). Pictures are PNG bytes in an ipywidgets.Image, drawn with
@@ -29,6 +30,7 @@ from . import plots as _plots
 from .training import GAN
 from .canvas import DrawTarget  # noqa: F401  (widgets.DrawTarget)
 from .live import LiveView  # noqa: F401
+from .sliders import DStarSlider, ThetaSlider, TruncationSlider  # noqa: F401
 
 
 def interpolate(z0, z1, n=10, spherical=False):
