@@ -82,7 +82,7 @@ class LiveView(W.VBox):
         for t in self.toggles.values():
             t.observe(lambda ch: self.reset(), names="value")
         self.play = W.Play(value=0, min=0, max=10**9, step=1, interval=150, description="play")
-        self.play.observe(lambda ch: self.step("both", self.steps_per_frame.value), names="value")
+        self.play.observe(lambda ch: self._tick(), names="value")
         self.buttons = {}
         for label, update in (("step D", "d"), ("step G", "g"), ("step both", "both")):
             b = W.Button(description=label, layout=W.Layout(width="80px"))
@@ -179,20 +179,37 @@ class LiveView(W.VBox):
 
     # ---------------------------------------------------------------- training and measuring
 
-    def step(self, update="both", n=1, redraw=True):
-        """Train n steps (update: "both", "d" only or "g" only), measure, redraw."""
-        if self.real is None:
-            return
+    def _train(self, update, n):
+        """n training steps; False (and playing stops, the status says why) if training diverged."""
         try:
             for _ in range(n):
                 self.gan.train_step(self._draw_batch, self.batch_size, update=update)
         except FloatingPointError as err:      # diverged: stop, say why, keep the view
             self.play.playing = False
             self.status.value = f"<b style='color:#b00'>{err}</b>"
+            return False
+        return True
+
+    def step(self, update="both", n=1, redraw=True):
+        """Train n steps (update: "both", "d" only or "g" only), measure, redraw."""
+        if self.real is None or not self._train(update, n):
             return
         self._measure()
         if redraw:
             self.redraw()
+
+    def _tick(self, budget_s=0.12):
+        """One tick of play: up to steps_per_frame steps, but no longer than about one tick's
+        interval, so that ticks never queue up in the kernel (an unrolled step is slow)."""
+        if self.real is None:
+            return
+        start, done = time.perf_counter(), 0
+        while done < self.steps_per_frame.value and (done == 0 or time.perf_counter() - start < budget_s):
+            if not self._train("both", 1):
+                return
+            done += 1
+        self._measure()
+        self.redraw()
 
     def run(self, steps, frames=10, progress=True):
         """Train `steps` steps in `frames` chunks, measuring after each (for unattended notebooks)."""

@@ -107,7 +107,11 @@ def test_live_view_learns_a_drawing_and_follows_a_new_one():
 
 
 def test_live_view_frame_is_d_and_the_generators_push():
-    view = widgets.LiveView(target="ring8", hidden=(16,), heat_res=8)
+    view = widgets.LiveView(target="ring8", hidden=(16,), heat_res=8, steps_per_frame=4)
+    view.play.value += 1                                             # one tick of play: at most 4 steps
+    assert 1 <= view.gan.step <= 4 and view.record["step"][-1] == view.gan.step
+    view.reset_button.click()
+    assert view.gan.step == 0 and view.record["step"] == [0]
     view.step("d", 5)
     frame = view.frame()
     (x0, x1), (y0, y1) = view.bounds
