@@ -4,6 +4,7 @@
                                     growing, and the push each gives the generator
     DStarSlider(p_data, xs)         move the generator's density: D* and its value V(D*) move with it
     TruncationSlider(gan)           shrink the code z -> ψ z: quality against variety
+    PriorSlider(model, x, y)        notebook 01: move p(y), watch the Bayes boundary move
 
 Each is an ipywidgets box with one slider and one picture (matplotlib, drawn without
 pyplot). Everything a picture marks is computed once when the widget is made (the
@@ -172,3 +173,32 @@ class TruncationSlider(_OneSlider):
         ax_h.bar(range(10), self.histograms[i], color="0.4")
         ax_h.set_xticks(range(10)), ax_h.set_xlabel("digit (classifier's reading)")
         ax_h.set_title(f"{sum(h > 0 for h in self.histograms[i])} digits present")
+
+
+class PriorSlider(W.VBox):
+    """Notebook 01: slide the class prior p(y=1) and redraw the generative model's boundary.
+
+    model: a ganlab.basics.GaussianClassifier; x, y: the 2D points and their labels.
+    """
+
+    def __init__(self, model, x, y, names=("class 0", "class 1"), discriminative=None):
+        from . import basics
+
+        self.model, self.x, self.y, self.names = model, x, y, names
+        self.discriminative = discriminative
+        self.slider = W.FloatSlider(value=float(model.prior[1]), min=0.02, max=0.98, step=0.02,
+                                    description="p(y=1)", continuous_update=True)
+        self.image = W.Image(format="png")
+        self._basics = basics
+        self.slider.observe(lambda ch: self._redraw(), names="value")
+        self._redraw()
+        super().__init__([self.slider, self.image])
+
+    def _redraw(self):
+        self.model.set_prior(self.slider.value)
+        fig = Figure(figsize=(5, 4))
+        ax = fig.subplots()
+        self._basics.plot_boundaries(self.x, self.y, generative=self.model,
+                                     discriminative=self.discriminative, ax=ax, names=self.names)
+        ax.set_title(f"p(y=1) = {self.slider.value:.2f}")
+        self.image.value = _plots.figure_png(fig, dpi=72)

@@ -30,7 +30,7 @@ from . import plots as _plots
 from .training import GAN
 from .canvas import DrawTarget  # noqa: F401  (widgets.DrawTarget)
 from .live import LiveView  # noqa: F401
-from .sliders import DStarSlider, ThetaSlider, TruncationSlider  # noqa: F401
+from .sliders import DStarSlider, PriorSlider, ThetaSlider, TruncationSlider  # noqa: F401
 
 
 def interpolate(z0, z1, n=10, spherical=False):
@@ -374,35 +374,6 @@ def _nan_to_prev(values):
         last = last if (v is None or v != v) else v
         out.append(last)
     return out
-
-
-class PriorSlider(W.VBox):
-    """Notebook 01: slide the class prior p(y=1) and redraw the generative model's boundary.
-
-    model: a ganlab.basics.GaussianClassifier; x, y: the 2D points and their labels.
-    """
-
-    def __init__(self, model, x, y, names=("class 0", "class 1"), discriminative=None):
-        from . import basics
-
-        self.model, self.x, self.y, self.names = model, x, y, names
-        self.discriminative = discriminative
-        self.slider = W.FloatSlider(value=float(model.prior[1]), min=0.02, max=0.98, step=0.02,
-                                    description="p(y=1)", continuous_update=True)
-        self.image = W.Image(format="png")
-        self._basics = basics
-        self.slider.observe(lambda ch: self._redraw(), names="value")
-        self._redraw()
-        super().__init__([self.slider, self.image])
-
-    def _redraw(self):
-        self.model.set_prior(self.slider.value)
-        fig = Figure(figsize=(5, 4))
-        ax = fig.subplots()
-        self._basics.plot_boundaries(self.x, self.y, generative=self.model,
-                                     discriminative=self.discriminative, ax=ax, names=self.names)
-        ax.set_title(f"p(y=1) = {self.slider.value:.2f}")
-        self.image.value = _plots.figure_png(fig, dpi=72)
 
 
 class SpotTheFake(W.VBox):
