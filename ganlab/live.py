@@ -85,7 +85,7 @@ class LiveView(W.VBox):
         self.play.observe(lambda ch: self._tick(), names="value")
         self.buttons = {}
         for label, update in (("step D", "d"), ("step G", "g"), ("step both", "both")):
-            b = W.Button(description=label, layout=W.Layout(width="80px"))
+            b = W.Button(description=label, layout=W.Layout(width="90px"))
             b.on_click(lambda _, u=update: self.step(u, 1))
             self.buttons[update] = b
         self.reset_button = W.Button(description="reset", icon="undo", layout=W.Layout(width="80px"))
@@ -306,7 +306,7 @@ class LiveView(W.VBox):
                 shares = (counts / counts.sum(1, keepdim=True).clamp(min=1)).T                # (K, T)
                 self.canvas.strip = as_bytes((shares * 255).round(), torch.uint8)
                 self.canvas.strip_shape = list(shares.shape)
-                self.canvas.strip_title = "share of samples at each mode"
+                self.canvas.strip_title = "share of samples at each mode (dark: none)"
         seconds = time.perf_counter() - start
         remedies = ", ".join(self.remedies) or "none"
         covered = (f" · modes covered <b>{self.record['covered'][-1] * 100:.0f}%</b>" if self.timeline else "")

@@ -7,6 +7,15 @@ from ganlab import conditional, models, recipes, widgets
 from ganlab.training import GAN
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """These models are tiny: one thread is faster than two, and far faster on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def image_gan(latent_dim=8):
     torch.manual_seed(0)
     return GAN(models.mlp_generator(latent_dim=latent_dim, hidden=(32,)), models.mlp_discriminator(hidden=(32,)))
