@@ -11,6 +11,7 @@ pyplot). Everything a picture marks is computed once when the widget is made (th
 slider moves along precomputed values), so a move only redraws. `show(value)` does
 what moving the slider does.
 """
+import copy
 import math
 
 import ipywidgets as W
@@ -178,13 +179,15 @@ class TruncationSlider(_OneSlider):
 class PriorSlider(W.VBox):
     """Notebook 01: slide the class prior p(y=1) and redraw the generative model's boundary.
 
-    model: a ganlab.basics.GaussianClassifier; x, y: the 2D points and their labels.
+    model: a ganlab.basics.GaussianClassifier (the slider moves the prior of its own copy,
+    `self.model`); x, y: the 2D points and their labels.
     """
 
     def __init__(self, model, x, y, names=("class 0", "class 1"), discriminative=None):
         from . import basics
 
-        self.model, self.x, self.y, self.names = model, x, y, names
+        self.model = copy.deepcopy(model)        # its own copy: moving p(y) leaves the caller's model as it was
+        self.x, self.y, self.names = x, y, names
         self.discriminative = discriminative
         self.slider = W.FloatSlider(value=float(model.prior[1]), min=0.02, max=0.98, step=0.02,
                                     description="p(y=1)", continuous_update=True)
