@@ -79,8 +79,9 @@ class LiveView(W.VBox):
         self.losses.observe(lambda ch: self.reset(), names="value")
         self.toggles = {name: W.ToggleButton(value=name in on, description=name, layout=W.Layout(width="auto"))
                         for name in remedies}
+        self._quiet = False
         for t in self.toggles.values():
-            t.observe(lambda ch: self.reset(), names="value")
+            t.observe(lambda ch: None if self._quiet else self.reset(), names="value")
         self.play = W.Play(value=0, min=0, max=10**9, step=1, interval=150, description="play")
         self.play.observe(lambda ch: self._tick(), names="value")
         self.buttons = {}
@@ -137,12 +138,16 @@ class LiveView(W.VBox):
         return tuple(name for name, t in self.toggles.items() if t.value)
 
     def set_remedies(self, *names):
-        """What the toggles do: switch exactly these remedies on (the GAN starts again)."""
-        with self.hold_trait_notifications():
+        """What the toggles do: switch exactly these remedies on (the GAN starts again, once)."""
+        unknown = set(names) - set(self.toggles)
+        if unknown:
+            raise ValueError(f"this view's remedies are {tuple(self.toggles)}, got {sorted(unknown)}")
+        self._quiet = True                       # one reset for the whole change, not one per toggle
+        try:
             for name, t in self.toggles.items():
-                t.unobserve_all()
                 t.value = name in names
-                t.observe(lambda ch: self.reset(), names="value")
+        finally:
+            self._quiet = False
         self.reset()
 
     def set_loss(self, name):

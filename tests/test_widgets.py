@@ -171,6 +171,8 @@ def test_live_view_remedies_and_the_mode_timeline():
     assert metrics.mode_coverage(fake, "ring8")["covered"] / 8 == view.record["covered"][-1]
     with pytest.raises(ValueError, match="remedies"):
         widgets.LiveView(remedies=("dropout",))
+    with pytest.raises(ValueError, match="remedies"):
+        view.set_remedies("dropout")
     with pytest.raises(ValueError, match="mixture"):
         widgets.LiveView(target="draw", timeline=True)
 
