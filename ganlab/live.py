@@ -315,7 +315,8 @@ class LiveView(W.VBox):
         seconds = time.perf_counter() - start
         remedies = ", ".join(self.remedies) or "none"
         covered = (f" · modes covered <b>{self.record['covered'][-1] * 100:.0f}%</b>" if self.timeline else "")
-        self.status.value = (f"step <b>{self.gan.step}</b> · loss <b>{self.gan.loss.name}</b>"
+        drawn = f" · <span class='ganlab-drawn'>{len(self.pad.points)}</span> points drawn" if self.pad else ""
+        self.status.value = (f"step <b>{self.gan.step}</b> · loss <b>{self.gan.loss.name}</b>" + drawn
                              + (f" · remedies: <b>{remedies}</b>" if self.toggles else "")
                              + f" · on target: <b class='ganlab-on-target'>{self.record['on_target'][-1] * 100:.1f}%</b>"
                              + covered + f" · frame {seconds * 1000:.0f} ms")

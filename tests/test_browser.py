@@ -8,14 +8,10 @@ kernel sends back changes. Screenshots go to artifacts/browser/.
 
 test_draw_a_target_and_train draws with the mouse: on a scratch notebook made of notebook
 02's setup and drawing cells and notebook 06's live-view cell (run in quick mode, so it
-takes seconds), it clears the drawing pad, draws a ring, starts training with the play
-button and reads the kernel's share of generated samples on the drawing before and after;
-then it switches a remedy on in 06's view and checks that the kernel restarted that GAN.
-
-Needs Debian's chromium (`apt-get install chromium`) and the Python package
-playwright (installed with the test extras); no browser is downloaded. Without
-Chromium the test is skipped with that hint, except in CI (CI=true), where it
-must run.
+takes seconds), it clears the drawing pad, draws a ring, checks how many points the kernel
+received, erases a bit of it, starts training with the play button and reads the kernel's
+share of generated samples on the drawing before and after; then it switches a remedy on
+in 06's view and checks that the kernel restarted that GAN with it.
 """
 import math
 import os
@@ -300,6 +296,18 @@ def test_draw_a_target_and_train(browser, lab):
         page.mouse.move(x, y, steps=2)
     page.mouse.up()
     assert _wait_until(lambda: "drawing is empty" not in drawn.inner_text(), 20), "the drawing did not reach the kernel"
+    # the stroke was laid as points about 5 px apart: about the ring's length / 5 of them
+    n_drawn = int(drawn.locator(".ganlab-drawn").inner_text())
+    assert 0.7 < n_drawn / (2 * math.pi * r / 5) < 1.3, f"{n_drawn} points for a ring {2 * math.pi * r:.0f} px long"
+    # the eraser rubs out the points under it: a short pass across the ring's right side
+    drawn.locator(".widget-toggle-button", has_text="erase").click()
+    page.mouse.move(cx + r - 15, cy - 10)
+    page.mouse.down()
+    page.mouse.move(cx + r + 15, cy + 10, steps=6)
+    page.mouse.up()
+    assert _wait_until(lambda: 0 < int(drawn.locator(".ganlab-drawn").inner_text()) < n_drawn, 20), \
+        "erasing across the ring removed no point"
+    drawn.locator(".widget-toggle-button", has_text="add").click()
     page.screenshot(path=str(ARTIFACTS / "draw-after-drawing.png"))
     drawn.locator(".widget-button", has_text="reset").click()                 # a fresh G: a blob at the centre
     assert _wait_until(lambda: _kernel_step(drawn) == 0, 20)
