@@ -287,12 +287,18 @@ class LiveView(W.VBox):
         grid, points = self._grid()
         return dict(heat=self._heat(), fake=fake, arrows=arrows, grid=grid, grid_points=points)
 
-    def _chart(self):
+    def _chart(self, most=200):
+        """The record as the chart's lines; a long record is thinned to `most` points (and its last)
+        so that a frame's message stays small however long play runs."""
         r = self.record
-        series = [{"name": "share of samples on the target", "color": "#f46d00", "y": r["on_target"]}]
+        keep = list(range(0, len(r["step"]), max(1, len(r["step"]) // most)))
+        if keep[-1] != len(r["step"]) - 1:
+            keep.append(len(r["step"]) - 1)
+        pick = lambda values: [values[i] for i in keep]                          # noqa: E731
+        series = [{"name": "share of samples on the target", "color": "#f46d00", "y": pick(r["on_target"])}]
         if self.timeline:
-            series.append({"name": "share of modes covered", "color": "#4575b4", "y": r["covered"]})
-        return {"x": r["step"], "series": series, "ymax": 1, "title": "over training (steps)"}
+            series.append({"name": "share of modes covered", "color": "#4575b4", "y": pick(r["covered"])})
+        return {"x": pick(r["step"]), "series": series, "ymax": 1, "title": "over training (steps)"}
 
     def redraw(self):
         """Compute the frame and send it to the canvas in one message; returns the seconds it took."""

@@ -168,7 +168,11 @@ def test_live_view_remedies_and_the_mode_timeline():
     by_hand = torch.bincount(which[near <= 3 * std], minlength=8)
     assert torch.equal(view.record["counts"][-1], by_hand)
     assert view.canvas.strip_shape == [8, 3] and len(view.canvas.strip) == 24
+    assert view.canvas.chart["x"] == [0, 2, 4] and view.canvas.chart["series"][1]["y"] == view.record["covered"]
     assert metrics.mode_coverage(fake, "ring8")["covered"] / 8 == view.record["covered"][-1]
+    view.record = {k: list(range(1001)) for k in ("step", "on_target", "covered")}
+    chart = view._chart(most=200)                                   # a long record is thinned, its last point kept
+    assert chart["x"][:3] == [0, 5, 10] and chart["x"][-1] == 1000 and len(chart["x"]) == 201
     with pytest.raises(ValueError, match="remedies"):
         widgets.LiveView(remedies=("dropout",))
     with pytest.raises(ValueError, match="remedies"):
