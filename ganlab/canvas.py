@@ -165,6 +165,7 @@ class DrawTarget(W.VBox):
         self.set_points(text_points(text, width=0.8 * self.canvas.extent))
 
     def clear(self):
+        """What 'clear' does: an empty drawing."""
         self.canvas.drawing = []
 
     def _picked(self, change):

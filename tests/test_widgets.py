@@ -146,6 +146,19 @@ def test_live_view_frame_is_d_and_the_generators_push():
     assert heat.min() == 0 or heat.max() == 255
 
 
+def test_live_view_takes_samples_or_a_pad_as_its_target():
+    points = torch.randn(500, 2) * 0.3 + torch.tensor([3.0, -1.0])
+    view = widgets.LiveView(target=points, hidden=(8,))
+    assert torch.equal(view.real, points) and view.bounds[0][0] < 2.5 < 3.5 < view.bounds[0][1]
+    view.step("both", 2)
+    assert view.gan.step == 2
+    pad = widgets.DrawTarget(preset="spiral")
+    view = widgets.LiveView(target=pad, hidden=(8,))
+    assert view.canvas is pad.canvas and pad in view.children        # one canvas: drawn on and painted
+    pad.preset("ring")                                                # the pad's new drawing is the target
+    assert (view.real.norm(dim=1) - 1.3).abs().mean() < 0.1
+
+
 def test_live_view_remedies_and_the_mode_timeline():
     from ganlab import metrics
     from ganlab.models import MinibatchStd
