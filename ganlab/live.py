@@ -246,7 +246,9 @@ class LiveView(W.VBox):
         target sample: +1 when every arrow points at the data, 0 for arrows at random."""
         fake, push = _plots.generator_gradients(self.gan, self.gan.noise(n, seed=self.seed + 2))
         nearest = self._reference[torch.cdist(fake, self._reference).argmin(1)]
-        return float(torch.nn.functional.cosine_similarity(push, nearest - fake, dim=1).mean())
+        way = nearest - fake
+        cosine = (push * way).sum(1) / (push.norm(dim=1) * way.norm(dim=1)).clamp(min=1e-12)
+        return float(cosine.mean())
 
     def _measure(self):
         fake = self.gan.sample(1000, seed=self.seed + 1)            # the same z every time

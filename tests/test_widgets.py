@@ -244,3 +244,20 @@ def test_widget_benchmark_runs():
 
     rows = bench.main(["--frames", "2", "--matplotlib-frames", "0", "--train-steps", "2"])
     assert len(rows) == 3 and all(r["whole_ms"] > 0 and r["compute_ms"] > 0 for r in rows)
+
+
+def test_live_view_and_pad_on_an_accelerator():
+    """Every tensor where it belongs: tests/fake_accelerator.py fails on a device mix, as a GPU would."""
+    from fake_accelerator import fake_accelerator
+
+    with fake_accelerator() as dev:
+        pad = widgets.DrawTarget(preset="two clusters")
+        view = widgets.LiveView(target=pad, hidden=(8,), remedies=widgets.LiveView.REMEDIES, device=dev)
+        view.step("both", 2)
+        view.set_remedies("packing", "minibatch std")
+        view.run(2, frames=1, progress=False)
+        assert view.real.device.type == view.gan.device.type != "cpu"
+        ring = widgets.LiveView(target="ring8", hidden=(8,), timeline=True, loss="wgan-gp", device=dev)
+        ring.step("both", 1)
+        ring.arrow_alignment(n=20)
+        assert len(ring.record["counts"]) == 2
