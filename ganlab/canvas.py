@@ -49,6 +49,7 @@ class Canvas2D(anywidget.AnyWidget):
     tool = T.Unicode("none").tag(sync=True)             # "none", "add" or "erase"
     brush_px = T.Int(12).tag(sync=True)
     title = T.Unicode("").tag(sync=True)
+    legend = T.Unicode("").tag(sync=True)               # one line along the bottom
     chart = T.Dict({}).tag(sync=True)                   # {x, series: [{name, color, y}], ymax, title}
     strip = T.Bytes(b"").tag(sync=True)                 # uint8 rows x columns (the mode timeline)
     strip_shape = T.List(T.Int(), [0, 0]).tag(sync=True)

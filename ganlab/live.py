@@ -313,6 +313,8 @@ class LiveView(W.VBox):
             self.canvas.fake, self.canvas.arrows = as_bytes(f["fake"]), as_bytes(f["arrows"])
             self.canvas.grid, self.canvas.grid_points = as_bytes(f["grid"]), f["grid_points"]
             self.canvas.title = f"step {self.gan.step} · {self.gan.loss.name}"
+            judge = "D says real" if self.gan.loss.probability else "critic scores high"
+            self.canvas.legend = f"blue: {judge} · black: real · orange: G(z) · green: G's push"
             self.canvas.chart = self._chart()
             if self.timeline and self.record["counts"]:
                 counts = torch.stack(self.record["counts"][-120:]).float()                   # (T, K)

@@ -3,7 +3,7 @@
 // Traits: bounds [x0, x1, y0, y1]; heat (uint8, heat_res x heat_res, row 0 at y0);
 // real, fake, arrows (float32 x,y pairs; arrows are displacements in data units);
 // grid (float32 polylines of grid_points points each); drawing (flat [x, y, ...], synced
-// both ways); tool ("none" | "add" | "erase"); chart {x, series: [{name, color, y}], ymax,
+// both ways); tool ("none" | "add" | "erase"); title and legend (text); chart {x, series: [{name, color, y}], ymax,
 // title}; strip (uint8, strip_shape [rows, columns]) with strip_title.
 
 function floats(view) {
@@ -90,6 +90,13 @@ function render({ model, el }) {
     }
     dots(ctx, fake, "#f46d00", 2.0);
     ctx.fillStyle = "#000"; ctx.font = "12px sans-serif"; ctx.fillText(model.get("title"), 6, 15);
+    const legend = model.get("legend");
+    if (legend) {
+      ctx.font = "10px sans-serif";
+      const w = ctx.measureText(legend).width + 8;
+      ctx.fillStyle = "rgba(255,255,255,0.8)"; ctx.fillRect(2, size - 16, w, 14);
+      ctx.fillStyle = "#000"; ctx.fillText(legend, 6, size - 5);
+    }
     ctx.strokeStyle = "#888"; ctx.strokeRect(0.5, 0.5, size - 1, size - 1);
   }
   function paintSide() {
@@ -160,7 +167,7 @@ function render({ model, el }) {
   main.addEventListener("pointercancel", finish);
 
   model.on("change:drawing", () => { drawing = (model.get("drawing") || []).slice(); paintMain(); });
-  for (const name of ["heat", "real", "fake", "arrows", "grid", "title", "tool", "bounds"])
+  for (const name of ["heat", "real", "fake", "arrows", "grid", "title", "legend", "tool", "bounds"])
     model.on("change:" + name, paintMain);
   for (const name of ["chart", "strip"]) model.on("change:" + name, paintSide);
   paint();
