@@ -1,17 +1,20 @@
-"""Things to drag and click: latent sliders, interpolation, the live 2D trainer.
+"""Every widget of the series by name, and the matplotlib live view.
 
-    LatentSliders(gan)          drag a few latent dimensions, see the image change
-    InterpolationSlider(gan)    walk the straight line between two codes
-    LiveTraining2D()            GAN-Lab-style live view: play / pause / step D, G or both
-    DigitAndStyle(cgan)         notebook 07: pick the digit, drag the style, see that style as all ten digits
-    PriorSlider(...)            notebook 01: move p(y), watch the Bayes boundary move
-    SpotTheFake(real, fake)     a real and a generated image side by side: click the fake, keep score
+    LatentSliders(gan)          drag a few latent dimensions, see the image change      (ganlab.panels)
+    DigitAndStyle(cgan)         notebook 07: pick the digit, drag the style              (ganlab.panels)
+    InterpolationSlider(gan)    walk the straight line between two codes                 (ganlab.panels)
+    SpotTheFake(real, fake)     a real and a generated image side by side: click the fake (ganlab.panels)
+    PriorSlider(...)            notebook 01: move p(y), watch the Bayes boundary move    (ganlab.sliders)
+    DStarSlider, ThetaSlider, TruncationSlider   notebooks 01, 05, 03                   (ganlab.sliders)
+    DrawTarget(preset)          draw a 2D target with the mouse                          (ganlab.canvas)
+    LiveView(target)            the live 2D view drawn in the page: 02, 05 and 06        (ganlab.live)
+    LiveTraining2D()            the live 2D view as a matplotlib figure per frame (here)
 
-All are ipywidgets 8 boxes (no extension to install: they work in JupyterLab
-and in Colab). Pictures are PNG bytes in an ipywidgets.Image, drawn with
-matplotlib's Agg backend, so what the kernel draws is what the page shows.
-Every widget also has a method that does what a click does (step(), set z,
-...) so notebooks, tests and CI can drive it without a browser.
+All are ipywidgets 8 boxes. Most show PNG pictures drawn in the kernel with matplotlib's
+Agg backend (no extension to install; they work in JupyterLab and in Colab); DrawTarget
+and LiveView paint arrays on an anywidget canvas instead (see ganlab.canvas for why).
+Every widget also has a method that does what a click does (step(), set z, ...) so
+notebooks, tests and CI can drive it without a browser.
 """
 import math
 import time
@@ -25,160 +28,11 @@ from . import metrics as _metrics
 from . import models as _models
 from . import plots as _plots
 from .training import GAN
-
-
-def interpolate(z0, z1, n=10, spherical=False):
-    """n codes from z0 to z1 (both (latent_dim,) or (1, latent_dim)): (n, latent_dim).
-
-    spherical=True follows the great circle (slerp), which keeps the norm of
-    Gaussian codes typical; a straight line passes through low-norm codes.
-    """
-    z0, z1 = z0.reshape(-1), z1.reshape(-1)
-    t = torch.linspace(0, 1, n, device=z0.device)[:, None]
-    if not spherical:
-        return (1 - t) * z0 + t * z1
-    omega = torch.arccos((z0 / z0.norm()).dot(z1 / z1.norm()).clamp(-1, 1))
-    if omega.abs() < 1e-6:
-        return (1 - t) * z0 + t * z1
-    return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
-
-
-def _image_widget(scale_px=168):
-    return W.Image(format="png", layout=W.Layout(width=f"{scale_px}px", height=f"{scale_px}px"))
-
-
-class LatentSliders(W.VBox):
-    """Sliders for a few latent dimensions of `gan`'s generator and the image they make.
-
-    dims: which latent dimensions get a slider (default: the first six).
-    The other dimensions keep the values of the current z; "new random z" draws a new one.
-    """
-
-    def __init__(self, gan, dims=None, z=None, seed=0, value_range=3.0):
-        self.gan = gan
-        self.dims = list(dims) if dims is not None else list(range(min(6, gan.latent_dim)))
-        if any(d < 0 or d >= gan.latent_dim for d in self.dims):
-            raise ValueError(f"dims must be between 0 and {gan.latent_dim - 1}, got {self.dims}")
-        self._rng = torch.Generator(device=gan.device).manual_seed(seed)
-        self.z = (z if z is not None else gan.noise(1, seed=seed)).reshape(1, -1).clone().to(gan.device)
-        self.image = _image_widget()
-        self.sliders = [W.FloatSlider(value=float(self.z[0, d]), min=-value_range, max=value_range, step=0.05,
-                                      description=f"z[{d}]", continuous_update=True,
-                                      readout_format=".2f") for d in self.dims]
-        for d, s in zip(self.dims, self.sliders):
-            s.observe(self._slid(d), names="value")
-        self.button = W.Button(description="new random z", icon="refresh")
-        self.button.on_click(lambda _: self.new_z())
-        self._redraw()
-        super().__init__([W.HBox([self.image, W.VBox(self.sliders + [self.button])])])
-
-    def _slid(self, d):
-        def handler(change):
-            self.z[0, d] = float(change["new"])
-            self._redraw()
-        return handler
-
-    def new_z(self):
-        """What the button does: a fresh z, sliders moved to its values."""
-        self.z = torch.randn(1, self.gan.latent_dim, device=self.gan.device, generator=self._rng)
-        for d, s in zip(self.dims, self.sliders):
-            with self.hold_trait_notifications():
-                s.value = max(s.min, min(s.max, float(self.z[0, d])))
-        self._redraw()
-
-    def _redraw(self):
-        self.image.value = _plots.png_bytes(self.gan.sample(z=self.z), nrow=1, scale=6)
-
-
-class DigitAndStyle(W.VBox):
-    """Notebook 07: buttons pick the digit, sliders move a few style dimensions of a ConditionalGAN.
-
-    Under the big image, the same style code drawn as every digit: what the style
-    carries (slant, thickness, size) should stay while the digit changes.
-    """
-
-    def __init__(self, gan, dims=None, seed=0, digit=0, value_range=3.0):
-        if not hasattr(gan, "style_dim"):
-            raise TypeError("DigitAndStyle needs a ConditionalGAN (ganlab.conditional); for a plain GAN "
-                            "use LatentSliders")
-        self.gan = gan
-        self.dims = list(dims) if dims is not None else list(range(min(6, gan.style_dim)))
-        if any(d < 0 or d >= gan.style_dim for d in self.dims):
-            raise ValueError(f"dims must be between 0 and {gan.style_dim - 1}, got {self.dims}")
-        self._rng = torch.Generator(device=gan.device).manual_seed(seed + 1)     # new styles: not the first again
-        self.style = gan.styles(1, seed=seed).clone()
-        self._moving = False
-        self.digit = W.ToggleButtons(options=[(str(k), k) for k in range(gan.n_classes)], value=digit,
-                                     description="digit", style={"button_width": "32px"})
-        self.digit.observe(lambda _: self._redraw(), names="value")
-        self.image = _image_widget()
-        self.row = W.Image(format="png")
-        self.sliders = [W.FloatSlider(value=float(self.style[0, d]), min=-value_range, max=value_range, step=0.05,
-                                      description=f"style[{d}]", continuous_update=True, readout_format=".2f")
-                        for d in self.dims]
-        for d, s in zip(self.dims, self.sliders):
-            s.observe(self._slid(d), names="value")
-        self.button = W.Button(description="new random style", icon="refresh", layout=W.Layout(width="auto"))
-        self.button.on_click(lambda _: self.new_style())
-        self._redraw()
-        super().__init__([self.digit, W.HBox([self.image, W.VBox(self.sliders + [self.button])]),
-                          W.Label("the same style, every digit:"), self.row])
-
-    def _slid(self, d):
-        def handler(change):
-            if self._moving:                 # new_style() sets the sliders itself
-                return
-            self.style[0, d] = float(change["new"])
-            self._redraw()
-        return handler
-
-    def pick(self, digit):
-        """What a digit button does."""
-        self.digit.value = int(digit)
-
-    def new_style(self):
-        """What the button does: a fresh style code, sliders moved to its values."""
-        self.style = torch.randn(1, self.gan.style_dim, device=self.gan.device, generator=self._rng)
-        self._moving = True
-        try:
-            for d, s in zip(self.dims, self.sliders):
-                s.value = max(s.min, min(s.max, float(self.style[0, d])))    # the picture may go past ±3
-        finally:
-            self._moving = False
-        self._redraw()
-
-    def _redraw(self):
-        n = self.gan.n_classes
-        self.image.value = _plots.png_bytes(self.gan.sample(z=self.style, labels=self.digit.value), nrow=1, scale=6)
-        self.row.value = _plots.png_bytes(self.gan.sample(z=self.style.expand(n, -1), labels=range(n)),
-                                          nrow=n, scale=2)
-
-
-class InterpolationSlider(W.VBox):
-    """A slider t in [0, 1] that shows G((1 - t) z0 + t z1), plus the whole path as a strip."""
-
-    def __init__(self, gan, z0=None, z1=None, seed=0, n=9, spherical=False):
-        self.gan = gan
-        self.z0 = (z0 if z0 is not None else gan.noise(1, seed=seed)).reshape(1, -1).to(gan.device)
-        self.z1 = (z1 if z1 is not None else gan.noise(1, seed=seed + 1)).reshape(1, -1).to(gan.device)
-        self.spherical = spherical
-        self.image = _image_widget()
-        self.strip = W.Image(format="png")
-        self.slider = W.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.02, description="t",
-                                    continuous_update=True)
-        self.slider.observe(lambda ch: self._redraw(), names="value")
-        path = interpolate(self.z0, self.z1, n, spherical)
-        self.strip.value = _plots.png_bytes(gan.sample(z=path), nrow=n, scale=2)
-        self._redraw()
-        super().__init__([W.HBox([self.image, self.slider]), self.strip])
-
-    def z_at(self, t):
-        if self.spherical:
-            return interpolate(self.z0, self.z1, 101, True)[round(t * 100)][None]
-        return (1 - t) * self.z0 + t * self.z1
-
-    def _redraw(self):
-        self.image.value = _plots.png_bytes(self.gan.sample(z=self.z_at(self.slider.value)), nrow=1, scale=6)
+from .panels import (DigitAndStyle, InterpolationSlider, LatentSliders, SliderPanel,  # noqa: F401
+                     SpotTheFake, interpolate)
+from .canvas import DrawTarget  # noqa: F401  (widgets.DrawTarget)
+from .live import LiveView  # noqa: F401
+from .sliders import DStarSlider, PriorSlider, ThetaSlider, TruncationSlider  # noqa: F401
 
 
 class LiveTraining2D(W.VBox):
@@ -326,79 +180,3 @@ def _nan_to_prev(values):
         last = last if (v is None or v != v) else v
         out.append(last)
     return out
-
-
-class PriorSlider(W.VBox):
-    """Notebook 01: slide the class prior p(y=1) and redraw the generative model's boundary.
-
-    model: a ganlab.basics.GaussianClassifier; x, y: the 2D points and their labels.
-    """
-
-    def __init__(self, model, x, y, names=("class 0", "class 1"), discriminative=None):
-        from . import basics
-
-        self.model, self.x, self.y, self.names = model, x, y, names
-        self.discriminative = discriminative
-        self.slider = W.FloatSlider(value=float(model.prior[1]), min=0.02, max=0.98, step=0.02,
-                                    description="p(y=1)", continuous_update=True)
-        self.image = W.Image(format="png")
-        self._basics = basics
-        self.slider.observe(lambda ch: self._redraw(), names="value")
-        self._redraw()
-        super().__init__([self.slider, self.image])
-
-    def _redraw(self):
-        self.model.set_prior(self.slider.value)
-        fig = Figure(figsize=(5, 4))
-        ax = fig.subplots()
-        self._basics.plot_boundaries(self.x, self.y, generative=self.model,
-                                     discriminative=self.discriminative, ax=ax, names=self.names)
-        ax.set_title(f"p(y=1) = {self.slider.value:.2f}")
-        self.image.value = _plots.figure_png(fig, dpi=72)
-
-
-class SpotTheFake(W.VBox):
-    """Humans as judges: one real and one generated image side by side; click the fake one.
-
-    real, fake: images (N, C, H, W) in [-1, 1]. Each pair takes a random real and a random
-    fake image and puts the fake on a random side, all drawn from a generator seeded with
-    `seed`. answer("left") / answer("right") is what the two buttons do: it scores the
-    answer, says whether it was right, and shows the next pair. `fake_side` is the answer.
-    """
-
-    def __init__(self, real, fake, seed=0, scale=5):
-        if real.dim() != 4 or fake.dim() != 4 or real.shape[1:] != fake.shape[1:]:
-            raise ValueError(f"real and fake must be image batches (N, C, H, W) of one shape, "
-                             f"got {tuple(real.shape)} and {tuple(fake.shape)}")
-        self.real, self.fake, self.scale = real.detach().cpu(), fake.detach().cpu(), scale
-        self._rng = torch.Generator().manual_seed(seed)
-        self.images = {side: _image_widget(real.shape[-1] * scale) for side in ("left", "right")}
-        self.buttons = {side: W.Button(description=f"{side} is fake") for side in ("left", "right")}
-        for side, button in self.buttons.items():
-            button.on_click(lambda _, s=side: self.answer(s))
-        self.status = W.HTML("Which of the two digits did the generator draw?")
-        self.spotted = self.answered = 0
-        self.next_pair()
-        super().__init__([W.HBox(list(self.images.values())), W.HBox(list(self.buttons.values())), self.status])
-
-    def next_pair(self):
-        """A new pair: a random real and a random fake image, the fake on a random side."""
-        i = int(torch.randint(len(self.real), (1,), generator=self._rng))
-        j = int(torch.randint(len(self.fake), (1,), generator=self._rng))
-        self.fake_side = "left" if torch.rand(1, generator=self._rng).item() < 0.5 else "right"
-        real_side = "right" if self.fake_side == "left" else "left"
-        self.images[self.fake_side].value = _plots.png_bytes(self.fake[j:j + 1], nrow=1, scale=self.scale)
-        self.images[real_side].value = _plots.png_bytes(self.real[i:i + 1], nrow=1, scale=self.scale)
-
-    def answer(self, side):
-        """What a button does: score the guess that `side` shows the fake, then show the next pair."""
-        if side not in ("left", "right"):
-            raise ValueError(f"answer 'left' or 'right', got {side!r}")
-        right = side == self.fake_side
-        self.answered += 1
-        self.spotted += right
-        self.status.value = (f"{'Right' if right else 'Wrong'}: the fake was on the {self.fake_side}. "
-                             f"You spotted <b>{self.spotted} of {self.answered}</b> "
-                             f"(guessing would spot about half).")
-        self.next_pair()
-        return right

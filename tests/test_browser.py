@@ -6,11 +6,14 @@ notebook, runs all its cells from the Run menu in the notebooks' default mode
 handle on the reference model with the mouse and checks that the picture the
 kernel sends back changes. Screenshots go to artifacts/browser/.
 
-Needs Debian's chromium (`apt-get install chromium`) and the Python package
-playwright (installed with the test extras); no browser is downloaded. Without
-Chromium the test is skipped with that hint, except in CI (CI=true), where it
-must run.
+test_draw_a_target_and_train draws with the mouse: on a scratch notebook made of notebook
+02's setup and drawing cells and notebook 06's live-view cell (run in quick mode, so it
+takes seconds), it clears the drawing pad, draws a ring, checks how many points the kernel
+received, erases a bit of it, starts training with the play button and reads the kernel's
+share of generated samples on the drawing before and after; then it switches a remedy on
+in 06's view and checks that the kernel restarted that GAN with it.
 """
+import math
 import os
 import re
 import shutil
@@ -29,6 +32,25 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # headless mode and a fresh, empty user-data dir come from Playwright's launch() itself
 FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-quic"]
+
+
+DRAWING_NOTEBOOK = "_w32_draw_and_remedies.ipynb"
+
+
+def _write_drawing_notebook(path):
+    """02's setup cells (MODE = "quick") and drawing view, then 06's live view with remedy toggles."""
+    import nbformat
+
+    def cells(name, ids):
+        nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", 4)
+        by_id = {c.id: c for c in nb.cells}
+        return [by_id[i] for i in ids]
+
+    setup = cells("02_transforming_noise_2d", ["c01", "c02", "w32-draw"])
+    setup[1] = nbformat.v4.new_code_cell(setup[1].source.replace('MODE = "reference"', 'MODE = "quick"'))
+    nb = nbformat.v4.new_notebook(cells=setup + cells("06_mode_collapse", ["w32-live"]))
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
 
 
 def _need_browser():
@@ -73,6 +95,7 @@ def lab():
     # serve copies: a run in the browser must never write outputs into the committed notebooks
     served = Path(tempfile.mkdtemp(prefix="ganlab-served-"))
     shutil.copytree(ROOT / "notebooks", served / "notebooks")
+    _write_drawing_notebook(served / "notebooks" / DRAWING_NOTEBOOK)
     log = open(tempfile.mktemp(prefix="ganlab-lab-", suffix=".log"), "w")
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
@@ -231,4 +254,79 @@ def test_conditional_gan_digit_button_and_style_slider_redraw(browser, lab):
     assert _wait_for_change(image, before), "dragging a style slider did not change the digit"
     assert _wait_for_change(row, row_before), "dragging a style slider did not change the row of ten digits"
     page.screenshot(path=str(ARTIFACTS / "07-after-drag.png"))
+    page.close()
+
+
+def _on_target(view):
+    """The share of generated samples on the target, as the kernel last reported it (0 to 1)."""
+    return float(view.locator(".ganlab-on-target").inner_text().rstrip("%")) / 100
+
+
+def _kernel_step(view):
+    text = view.locator(".widget-html").first.inner_text()
+    return int(re.search(r"step (\d+)", text).group(1))
+
+
+def _wait_until(check, timeout_s=60):
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        if check():
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def test_draw_a_target_and_train(browser, lab):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = _open_and_run_all(browser, lab, DRAWING_NOTEBOOK, timeout_s=180)
+    views = page.locator(".widget-vbox").filter(has=page.locator(".widget-play")).filter(
+        has=page.locator("canvas.ganlab-main"))
+    drawn = views.filter(has=page.locator(".widget-button", has_text="clear")).first
+    drawn.scroll_into_view_if_needed()
+    canvas = drawn.locator("canvas.ganlab-main")
+    drawn.locator(".widget-button", has_text="clear").click()
+    assert _wait_until(lambda: "drawing is empty" in drawn.inner_text(), 20), "'clear' did not empty the drawing"
+    # a ring of radius 0.35 of the canvas around its centre, drawn as one stroke
+    box = canvas.bounding_box()
+    cx, cy, r = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, 0.35 * box["width"]
+    ring = [(cx + r * math.cos(2 * math.pi * k / 60), cy + r * math.sin(2 * math.pi * k / 60)) for k in range(61)]
+    page.mouse.move(*ring[0])
+    page.mouse.down()
+    for x, y in ring[1:]:
+        page.mouse.move(x, y, steps=2)
+    page.mouse.up()
+    assert _wait_until(lambda: "drawing is empty" not in drawn.inner_text(), 20), "the drawing did not reach the kernel"
+    # the stroke was laid as points about 5 px apart: about the ring's length / 5 of them
+    n_drawn = int(drawn.locator(".ganlab-drawn").inner_text())
+    assert 0.7 < n_drawn / (2 * math.pi * r / 5) < 1.3, f"{n_drawn} points for a ring {2 * math.pi * r:.0f} px long"
+    # the eraser rubs out the points under it: a short pass across the ring's right side
+    drawn.locator(".widget-toggle-button", has_text="erase").click()
+    page.mouse.move(cx + r - 15, cy - 10)
+    page.mouse.down()
+    page.mouse.move(cx + r + 15, cy + 10, steps=6)
+    page.mouse.up()
+    assert _wait_until(lambda: 0 < int(drawn.locator(".ganlab-drawn").inner_text()) < n_drawn, 20), \
+        "erasing across the ring removed no point"
+    drawn.locator(".widget-toggle-button", has_text="add").click()
+    page.screenshot(path=str(ARTIFACTS / "draw-after-drawing.png"))
+    drawn.locator(".widget-button", has_text="reset").click()                 # a fresh G: a blob at the centre
+    assert _wait_until(lambda: _kernel_step(drawn) == 0, 20)
+    start = _on_target(drawn)
+    drawn.locator(".widget-play button").first.click()                        # play
+    assert _wait_until(lambda: _kernel_step(drawn) >= 600, 90), "playing did not train"
+    drawn.locator(".widget-play button").nth(1).click()                       # pause
+    time.sleep(1)
+    end = _on_target(drawn)
+    canvas.screenshot(path=str(ARTIFACTS / "draw-after-training.png"))
+    assert start < 0.1 and end > start + 0.25, (
+        f"G's samples did not move onto the drawn ring: {start:.0%} on it at step 0, {end:.0%} after training")
+    # 06's view: switching a remedy on starts that GAN again, with the remedy, in the kernel
+    remedy = views.filter(has=page.locator(".widget-toggle-button", has_text="packing")).first
+    remedy.scroll_into_view_if_needed()
+    remedy.locator(".widget-toggle-button", has_text="packing").click()
+    assert _wait_until(lambda: "remedies: packing" in remedy.inner_text() and _kernel_step(remedy) == 0, 30), \
+        f"switching packing on did not restart 06's GAN with it: {remedy.locator('.widget-html').first.inner_text()!r}"
+    remedy.locator(".widget-button", has_text="step both").click()
+    assert _wait_until(lambda: _kernel_step(remedy) == 1, 30), "'step both' did not train 06's packed GAN"
+    page.screenshot(path=str(ARTIFACTS / "06-remedy-packing.png"))
     page.close()

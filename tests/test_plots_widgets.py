@@ -169,9 +169,11 @@ def test_prior_slider_moves_the_boundary():
     view = widgets.PriorSlider(model, x, y)
     before = view.image.value
     share_before = (model.predict_proba(x) > 0.5).float().mean()
+    prior = model.prior.clone()
     view.slider.value = 0.9
     assert view.image.value != before
-    assert (model.predict_proba(x) > 0.5).float().mean() > share_before
+    assert (view.model.predict_proba(x) > 0.5).float().mean() > share_before
+    assert torch.equal(model.prior, prior)          # the slider moves its own copy, not the caller's model
 
 
 def test_gaussian_classifier_matches_closed_form_bayes():
