@@ -76,7 +76,7 @@ def _optimal_d(answer):
                 f"(p_data(x) + p_g(x)), and p = exp(log p).")
 
 
-@_exercise("02.p1", "D trains alone until it rejects G's samples with confidence. The gradient the minimax "
+@_exercise("predict 02.1", "D trains alone until it rejects G's samples with confidence. The gradient the minimax "
                     "loss sends to G's weights then (a) shrinks towards 0; (b) stays about as large or grows, "
                     "while the non-saturating loss's grows many times more; (c) grows exactly as much as "
                     "the non-saturating loss's")

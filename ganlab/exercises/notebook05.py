@@ -138,7 +138,7 @@ def _debug_the_loop(answer):
     return _wgan_loop(answer)
 
 
-@_exercise("05.p1", "clip a deep critic's weights at c = 0.01 and train it: where do most weights end up? "
+@_exercise("predict 05.1", "clip a deep critic's weights at c = 0.01 and train it: where do most weights end up? "
                     "(a) spread evenly over [-c, c], (b) piled at -c and +c, (c) bunched near 0")
 def _clipped_weights(answer):
     ok = isinstance(answer, str) and answer.strip().lower() == "b"

@@ -87,7 +87,7 @@ def _packed_discriminator(answer):
                   "packing GAN.score does moved inside the model.")
 
 
-@_exercise("06.p1", "at the PacGAN paper's settings, for a few thousand of its 400,000 steps on the ring: "
+@_exercise("predict 06.1", "at the PacGAN paper's settings, for a few thousand of its 400,000 steps on the ring: "
                     "(a) packing covers more modes than the plain GAN; (b) every variant covers all 8 modes, and "
                     "packing's share of high-quality samples is no higher than the plain GAN's; (c) packing "
                     "covers fewer modes")
