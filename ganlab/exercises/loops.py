@@ -1,9 +1,9 @@
 """Run a reader's own training loop on a small problem, watch it, and say what went wrong.
 
-    watch = Watch(G, D)                  # wrappers the reader's loop trains in place of G and D
-    with watch.steps():                  # records every optimizer step while the loop runs
-        train(watch.G, watch.D, data, steps, ...)
-    watch.mistakes_bce()                 # [] or the hints for what the loop did wrong
+    watch, error = run(train, G, D, data, steps=600, latent_dim=2)   # the reader's train(G, D, ...)
+    bce_mistakes(watch, 600)             # [] or a hint for each thing the loop did wrong
+
+run() hands the loop wrappers of G and D and records every optimizer step while it runs.
 
 The wrappers change nothing in what G and D compute. D's wrapper records each call: what it
 was shown (a real batch, G's output attached to G's graph or detached from it, or a point in
@@ -22,9 +22,9 @@ of D's optimizer the check can tell which backward passes its gradient holds.
 import contextlib
 
 import torch
-from torch.optim.optimizer import register_optimizer_step_pre_hook
 import torch.nn.functional as F
 from torch import nn
+from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 
 class _Watched(nn.Module):
@@ -228,6 +228,8 @@ def bce_mistakes(watch, g_steps_expected):
 def run(train, G, D, *args, keep_d=False, **kwargs):
     """Run the reader's train(G, D, ...) on watched G and D; returns (watch, error text or None)."""
     watch = Watch(G, D, keep_d)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)                 # networks this small run fastest on one thread
     try:
         with watch.steps():
             train(watch.G, watch.D, *args, **kwargs)
@@ -245,6 +247,8 @@ def run(train, G, D, *args, keep_d=False, **kwargs):
     except TypeError as err:
         return watch, (f"your loop raised TypeError: {err}. Hint: the check calls "
                        f"train(G, D, ...) with the arguments the exercise names.")
+    finally:
+        torch.set_num_threads(threads)
     return watch, None
 
 

@@ -7,7 +7,7 @@ import torch
 
 from . import _exercise, _own_random_stream
 
-STEPS, N_CLASSES = 600, 4
+LOOP_STEPS, N_CLASSES = 600, 4          # training steps the loop checks give a reader's loop
 
 
 def _conditional_run(answer, blind=False):
@@ -17,7 +17,7 @@ def _conditional_run(answer, blind=False):
         G = Conditional([2, 64, 64, 2], N_CLASSES)
         D = Conditional([2, 64, 64, 1], N_CLASSES, blind=blind)
         points, labels = modes(2000, N_CLASSES)
-        watch, error = run(answer, G, D, points, labels, steps=STEPS, latent_dim=2, n_classes=N_CLASSES,
+        watch, error = run(answer, G, D, points, labels, steps=LOOP_STEPS, latent_dim=2, n_classes=N_CLASSES,
                            batch_size=64, lr=1e-3)
         asked = torch.arange(N_CLASSES).repeat(250)
         with torch.no_grad():
@@ -32,7 +32,7 @@ def _conditional_loop(answer):
     watch, error, points, labels, samples, asked = _conditional_run(answer)
     if error and "TypeError" in error:
         error += " G takes (z, labels) and D takes (x, labels): both players get the labels."
-    wrong = verdict([] if error else bce_mistakes(watch, STEPS) + label_mistakes(watch, points, labels), error)
+    wrong = verdict([] if error else bce_mistakes(watch, LOOP_STEPS) + label_mistakes(watch, points, labels), error)
     if wrong:
         return wrong
     hit = on_requested_mode(samples, asked, N_CLASSES)
@@ -88,7 +88,7 @@ def _blind_discriminator(answer):
     hit, off = on_requested_mode(samples, asked, N_CLASSES), off_ring(samples)
     measured = "a" if hit > 0.8 else "c" if off > 1.0 else "b"
     ok = answer.strip().lower() == measured
-    return ok, (f"Trained just now, {STEPS} steps with a D that ignores the label: G's samples lie a mean "
+    return ok, (f"Trained just now, {LOOP_STEPS} steps with a D that ignores the label: G's samples lie a mean "
                 f"{off:.2f} from the circle of blobs (radius 2), and {hit:.0%} land on the blob asked for, "
                 f"chance being {1 / N_CLASSES:.0%}. "
                 + ("Nothing in the game rewards obeying the label when D cannot see it: the label is one more "
