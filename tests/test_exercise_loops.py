@@ -117,7 +117,7 @@ def conditional_loop(fake_labels="own", real_labels="own", blind_call=False):
     return train
 
 
-MISTAKES = {   # key: [(the loop, what its message must say)]
+MISTAKES = {   # key: [(the loop, what its message must say)]; the debug exercises' own bugs are below
     "03.5": [(gan_loop(detach=False), "backward through the graph a second time"),
              (gan_loop(detach=False, fresh_fakes_for_g=True), "D(fake.detach())"),
              (gan_loop(zero_d=False), "opt_d.zero_grad()"),
@@ -126,20 +126,16 @@ MISTAKES = {   # key: [(the loop, what its message must say)]
              (gan_loop(saturating=True), "saturating"),
              (gan_loop(swapped=True), "labels are swapped"),
              (gan_loop(sigmoid=True), "another")],
-    "03.6": [(gan_loop(detach=False, together=True), "not detached")],       # the planted bug, unfixed
     "04.5": [(gan_loop(init=False), "N(0, 0.02)"),
              (gan_loop(init=True, beta1=0.9), "betas=(0.5, 0.999)"),
              (gan_loop(init=True, unit_range=True), "[-1, 1]")],
-    "04.6": [(gan_loop(init=True, sigmoid=True), "sigmoid(sigmoid(s))")],   # the planted bug, unfixed
     "05.5": [(wgan_loop(penalty=False), "no gradient penalty"),
              (wgan_loop(n_critic=1), "n_critic critic updates"),
              (wgan_loop(critic_sign=-1.0), "pushes real scores down"),
              (wgan_loop(g_sign=-1.0), "G minimises -mean f(G(z))"),
              (wgan_loop(detach=False), "fake.detach()")],
-    "05.6": [(wgan_loop(create_graph=False), "create_graph=True")],          # the planted bug, unfixed
     "07.1": [(conditional_loop(real_labels="shuffled"), "not theirs"),
              (conditional_loop(blind_call=True), "both players get the labels")],
-    "07.2": [(conditional_loop(fake_labels="real batch's"), "G(z, y_fake)")],   # the planted bug, unfixed
 }
 
 SHORT = {notebook03: 150, notebook04: 20, notebook05: 40, notebook07: 150}
@@ -176,3 +172,31 @@ def test_the_gradient_on_a_score_names_the_loss():
                         (F.logsigmoid(-s).mean(), loops.SATURATING)):
         grad, = torch.autograd.grad(loss, s)
         assert torch.allclose(grad * len(s), shape(s.detach()), atol=1e-6)
+
+
+def _cell_function(notebook, cell_id, name):
+    """The function a notebook's cell defines, run with the notebook's own imports."""
+    import nbformat
+    from pathlib import Path
+
+    path = next((Path(__file__).parent.parent / "notebooks").glob(f"{notebook}_*.ipynb"))
+    cells = nbformat.read(path, as_version=4).cells
+    setup = [c.source for c in cells if c.cell_type == "code"][1]
+    namespace = {}
+    exec("\n".join(line for line in setup.splitlines() if line.startswith(("import ", "from "))), namespace)
+    exec(next(c.source for c in cells if c.id == cell_id), namespace)
+    return namespace[name]
+
+
+@pytest.mark.parametrize("key, says", [("03.6", "not detached"), ("04.6", "sigmoid(sigmoid(s))"),
+                                       ("05.6", "create_graph=True"), ("07.2", "G(z, y_fake)")])
+def test_the_notebooks_planted_bugs_fail_their_checks(key, says, short_budgets, capsys):
+    """The loop as the notebook gives it, unfixed, fails with the hint for its bug; the skeleton
+    of the write-the-loop cell is a wrong answer, not a crash."""
+    buggy = _cell_function(key[:2], "x33-debug", "train_debugged")
+    assert exercises.check(key, buggy) is False
+    out = capsys.readouterr().out
+    assert says in out and "Hint" in out, out
+    loop_key = f"{key[:2]}.{int(key[-1]) - 1}"
+    assert exercises.check(loop_key, _cell_function(key[:2], "x33-loop", "train")) is False
+    assert "not yet" in capsys.readouterr().out

@@ -83,10 +83,11 @@ def _optimal_d(answer):
 def _minimax_far_behind(answer):
     from .. import data, losses, models
     from ..training import GAN
+    from .loops import one_thread
 
     if not (isinstance(answer, str) and answer.strip().lower() in ("a", "b", "c")):
         return False, 'answer with one letter, "a", "b" or "c".'
-    with _own_random_stream(0):            # section 6's measurement, on the CPU, with 100 D steps
+    with _own_random_stream(0), one_thread():     # section 6's measurement, on the CPU, 100 D steps
         duel = GAN(models.mlp_generator(latent_dim=2, hidden=(128, 128), out_shape=(2,), output=None),
                    models.mlp_discriminator(in_shape=(2,), hidden=(128, 128)), lr=1e-3, seed=0, device="cpu")
         z = duel.noise(1024, seed=3)
