@@ -84,7 +84,6 @@ class Watch:
             who = "D" if ids <= self.d_params else "G" if ids <= self.g_params else "both"
             grad = self.d_bias.grad
             self.opt_steps.append(dict(who=who, betas=opt.param_groups[0].get("betas"),
-                                       lr=opt.param_groups[0].get("lr"),
                                        d_bias_grad=None if grad is None else grad.detach().sum().item(),
                                        g_grad=[None if p.grad is None else p.grad.detach().clone()
                                                for p in self.G.net.parameters()] if who == "G" else None,
@@ -259,26 +258,6 @@ def run(train, G, D, *args, keep_d=False, **kwargs):
     return watch, None
 
 
-# --- the small problems the checks train on -------------------------------------------------------
-def ring(n, radius=2.0, seed=0):
-    """n points spread round a circle of the given radius, with a little noise (N, 2)."""
-    gen = torch.Generator().manual_seed(seed)
-    angle = torch.rand(n, generator=gen) * 2 * torch.pi
-    return torch.stack([angle.cos(), angle.sin()], 1) * radius + 0.05 * torch.randn(n, 2, generator=gen)
-
-
-def mlp(sizes, final=None):
-    layers = []
-    for a, b in zip(sizes, sizes[1:]):
-        layers += [nn.Linear(a, b), nn.LeakyReLU(0.2)]
-    return nn.Sequential(*layers[:-1], *([final] if final else []))
-
-
-def off_ring(points, radius=2.0):
-    """The mean distance of points from the circle."""
-    return (points.norm(dim=1) - radius).abs().mean().item()
-
-
 def segments(watch):
     """The D calls whose gradient arrived before each optimizer step, and after the one before it."""
     out, current = [], []
@@ -350,37 +329,6 @@ def wgan_mistakes(watch, g_steps_expected, n_critic):
                          "penalty's own gradient can be taken.")
         break
     return found
-
-
-class Conditional(nn.Module):
-    """An MLP that takes a batch and integer labels and sees the labels as one-hot rows;
-    blind=True builds one that takes the labels and ignores them."""
-
-    def __init__(self, sizes, n_classes, blind=False):
-        super().__init__()
-        self.n_classes, self.blind = n_classes, blind
-        self.net = mlp([sizes[0] + (0 if blind else n_classes), *sizes[1:]])
-
-    def forward(self, x, labels):
-        if self.blind:
-            return self.net(x)
-        return self.net(torch.cat([x, F.one_hot(labels.long(), self.n_classes).float()], 1))
-
-
-def modes(n, n_classes=4, radius=2.0, seed=0):
-    """n labelled points: class k is a small blob at angle 2 pi k / n_classes on a circle."""
-    gen = torch.Generator().manual_seed(seed)
-    labels = torch.randint(n_classes, (n,), generator=gen)
-    angle = labels * 2 * torch.pi / n_classes
-    points = torch.stack([angle.cos(), angle.sin()], 1) * radius + 0.1 * torch.randn(n, 2, generator=gen)
-    return points, labels
-
-
-def on_requested_mode(points, labels, n_classes=4, radius=2.0):
-    """The share of points whose nearest class centre is the one asked for."""
-    angle = torch.arange(n_classes) * 2 * torch.pi / n_classes
-    centres = torch.stack([angle.cos(), angle.sin()], 1) * radius
-    return (torch.cdist(points, centres).argmin(1) == labels).float().mean().item()
 
 
 def label_mistakes(watch, points, labels):

@@ -70,7 +70,8 @@ def _d_step(answer):
 
 
 def _ring_loop(answer):
-    from .loops import mlp, ring, off_ring, run, bce_mistakes, d_accuracy, verdict
+    from .loops import run, bce_mistakes, d_accuracy, verdict
+    from .toys import mlp, ring, off_ring
 
     steps = LOOP_STEPS
     with _own_random_stream(0):

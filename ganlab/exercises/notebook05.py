@@ -109,7 +109,8 @@ def _critic_gradient_norm(critic, G, data, latent_dim):
 
 
 def _wgan_loop(answer):
-    from .loops import mlp, ring, run, wgan_mistakes, verdict
+    from .loops import run, wgan_mistakes, verdict
+    from .toys import mlp, ring
 
     steps, n_critic = LOOP_STEPS, 5
     with _own_random_stream(0):

@@ -11,7 +11,8 @@ LOOP_STEPS, N_CLASSES = 600, 4          # training steps the loop checks give a 
 
 
 def _conditional_run(answer, blind=False):
-    from .loops import Conditional, modes, run
+    from .loops import run
+    from .toys import Conditional, modes
 
     with _own_random_stream(0):
         G = Conditional([2, 64, 64, 2], N_CLASSES)
@@ -27,7 +28,8 @@ def _conditional_run(answer, blind=False):
 
 
 def _conditional_loop(answer):
-    from .loops import bce_mistakes, label_mistakes, on_requested_mode, off_ring, verdict
+    from .loops import bce_mistakes, label_mistakes, verdict
+    from .toys import on_requested_mode, off_ring
 
     watch, error, points, labels, samples, asked = _conditional_run(answer)
     if error and "TypeError" in error:
@@ -80,7 +82,7 @@ def _reference_loop(G, D, points, labels, steps, latent_dim, n_classes, batch_si
                    "for, nearly always; (b) on the blobs, but on the one asked for only about as often as "
                    "chance; (c) off the blobs altogether")
 def _blind_discriminator(answer):
-    from .loops import on_requested_mode, off_ring
+    from .toys import on_requested_mode, off_ring
 
     if not (isinstance(answer, str) and answer.strip().lower() in ("a", "b", "c")):
         return False, 'answer with one letter, "a", "b" or "c".'
