@@ -173,8 +173,9 @@ def bce_mistakes(watch, g_steps_expected):
         return found
     d_terms = fake_det + [c for c in fake_att if c["grad"].sum() > 0]
     g_terms = [c for c in fake_att if c["grad"].sum() < 0]
+    g_ids = {id(c) for c in g_terms}
     for c in w.calls:
-        c["side"] = "G" if any(c is g for g in g_terms) else "D"
+        c["side"] = "G" if id(c) in g_ids else "D"
     if not g_terms:
         found.append("No G loss reached D's scores of an attached fake batch. Hint: G's loss is computed on "
                      "D(fake) with fake = G(z) not detached, so its gradient flows through D into G.")
