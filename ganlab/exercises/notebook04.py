@@ -127,9 +127,9 @@ def _dcgan_loop(answer):
                         f"an init(m) that draws the weights of every nn.Conv2d and nn.ConvTranspose2d from "
                         f"N(0, 0.02) (nn.init.normal_(m.weight, 0.0, 0.02)), before the optimizers are made.")
     betas = {s["betas"] for s in watch.opt_steps if s["betas"] is not None}
-    if not error and betas != {(0.5, 0.999)}:
+    if not error and (not betas or any(b[0] != 0.5 for b in betas)):
         mistakes.append(f"your optimizers ran with betas {sorted(betas) or 'none (not Adam)'}. Hint: DCGAN uses "
-                        f"torch.optim.Adam(..., lr=lr, betas=(0.5, 0.999)) for both players.")
+                        f"torch.optim.Adam(..., lr=lr, betas=(0.5, 0.999)) for both players: beta1 = 0.5.")
     reals = [c["x"] for c in watch.calls if c["kind"] == "real"]
     if reals and min(x.min().item() for x in reals) > -0.5:
         mistakes.append(f"the real images D was shown lie in [{min(x.min().item() for x in reals):.2f}, "
