@@ -2,6 +2,7 @@
 import torch
 from torch import nn
 
+from .loops import one_thread
 from . import _exercise, _number, _close, _own_random_stream
 
 LOOP_STEPS = 600          # training steps the loop checks give a reader's loop
@@ -69,6 +70,7 @@ def _d_step(answer):
                 "descends on the loss.")
 
 
+@one_thread()
 def _ring_loop(answer):
     from .loops import run, bce_mistakes, d_accuracy, verdict
     from .toys import mlp, ring, off_ring

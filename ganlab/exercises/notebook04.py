@@ -3,6 +3,7 @@ import copy
 
 import torch
 
+from .loops import one_thread
 from . import _exercise, _number, _own_random_stream, _module
 
 LOOP_STEPS = 60           # training steps the loop checks give a reader's loop
@@ -45,8 +46,6 @@ def _layer_counts(module):
 def _dcgan_generator(answer):
     from .. import data, models
     from ..training import GAN, TrainingDiverged
-
-    from .loops import one_thread
 
     with _own_random_stream(0), one_thread():
         g = _module(answer, 100, 16)
@@ -103,6 +102,7 @@ def _dcgan_generator(answer):
                 f"each transposed convolution but the last; no torch.no_grad() or .detach() inside forward.")
 
 
+@one_thread()
 def _dcgan_loop(answer):
     from .. import data, models
     from .loops import run, bce_mistakes, d_accuracy, verdict

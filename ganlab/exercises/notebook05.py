@@ -2,6 +2,7 @@
 import torch
 from torch import nn
 
+from .loops import one_thread
 from . import _exercise, _number, _close, _own_random_stream
 
 LOOP_STEPS = 100          # generator steps the loop checks give a reader's loop
@@ -108,6 +109,7 @@ def _critic_gradient_norm(critic, G, data, latent_dim):
     return grads.norm(dim=1).mean().item()
 
 
+@one_thread()
 def _wgan_loop(answer):
     from .loops import run, wgan_mistakes, verdict
     from .toys import mlp, ring

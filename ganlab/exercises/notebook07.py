@@ -5,11 +5,13 @@ per class, so that whether G draws the class it is asked for can be read off whe
 """
 import torch
 
+from .loops import one_thread
 from . import _exercise, _own_random_stream
 
 LOOP_STEPS, N_CLASSES = 400, 4          # training steps the loop checks give a reader's loop
 
 
+@one_thread()
 def _conditional_run(answer, blind=False):
     from .loops import run
     from .toys import Conditional, modes
@@ -27,6 +29,7 @@ def _conditional_run(answer, blind=False):
     return watch, error, points, labels, samples, asked
 
 
+@one_thread()
 def _conditional_loop(answer):
     from .loops import bce_mistakes, label_mistakes, verdict
     from .toys import on_requested_mode, off_ring
