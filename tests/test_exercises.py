@@ -76,10 +76,15 @@ def right_answers():
         "04.3": dcgan_generator,              # a function that builds the module, not a class
         "05.3": critic_step,
         "06.3": Packed,
-        "07.1": lambda phi, w, b, table, labels: phi @ w.T + b + (F.one_hot(labels, len(table)).float() @ table * phi
-                                                                  ).sum(1, keepdim=True),
-        "07.2": np.int64(10 * 256),
+        "predict 05.1": " B",                  # spaces and capitals are fine
+        "predict 06.1": "b",
     }
+
+
+# the checks that train a reader's loop (seconds each): their right answers are the worked
+# solutions (test_the_worked_solution_passes_its_check), their wrong ones the classic
+# mistakes of tests/test_exercise_loops.py; the measured prediction 02.1 and 07.3 likewise
+TRAINING = {"03.5", "03.6", "04.5", "04.6", "05.5", "05.6", "07.1", "07.2", "07.3", "predict 02.1"}
 
 
 def dcgan_generator(latent_dim, width, tanh=True, bias=False, unflatten=True, first_kernel=7):
@@ -134,8 +139,7 @@ WRONG = {
     "04.3": lambda latent_dim, width: dcgan_generator(latent_dim, width, tanh=False),
     "05.3": lambda critic, opt, real, fake, weight: critic(fake).mean() - critic(real).mean(),
     "06.3": lambda dim, pack, hidden: Packed(dim, pack, hidden, packing="strided"),
-    "07.1": lambda phi, w, b, table, labels: phi @ w.T + b,                       # the label left out
-    "07.2": 74 * 256,                                                             # the whole first layer
+    "predict 05.1": "a", "predict 06.1": "c",
 }
 
 
@@ -183,15 +187,14 @@ NATURAL_MISTAKES = {   # each fails its check, and the message points at what we
              (lambda d, p, h: Packed(d, p, h, packing="average"), "as a set"),
              (lambda d, p, h: Packed(d, p, h, activation=nn.ReLU), "LeakyReLU(0.2)"),
              (Packed(2, 4, (32, 32)), "the class itself")],
-    "07.1": [(lambda phi, w, b, t, y: (phi @ w.T + b + (t[y] * phi).sum(1, keepdim=True)).squeeze(1), "(B, 1)"),
-             (lambda phi, w, b, t, y: phi @ w.T + (t[y] * phi).sum(1, keepdim=True), "Hint")],
 }
 
 
 def test_every_exercise_has_a_right_and_a_wrong_answer(capsys):
     answers = right_answers()
-    assert set(answers) == set(exercises.keys()) == set(WRONG)
-    for key in exercises.keys():
+    assert set(answers) | TRAINING == set(exercises.keys()) and set(answers) == set(WRONG)
+    assert not set(answers) & TRAINING
+    for key in answers:
         assert exercises.check(key, answers[key]) is True, key
         assert exercises.check(key, WRONG[key]) is False, key
     out = capsys.readouterr().out
@@ -236,7 +239,7 @@ def test_checks_leave_the_global_random_stream_alone(capsys):
     torch.manual_seed(123)
     expected = torch.rand(3)
     torch.manual_seed(123)
-    for key in ("03.3", "04.3", "05.3", "06.3"):
+    for key in ("03.3", "04.3", "05.3", "06.3", "predict 06.1"):
         assert exercises.check(key, answers[key]) is True
     assert torch.equal(torch.rand(3), expected), "a check moved the numbers of the cells after it"
 
@@ -262,21 +265,22 @@ def test_gan_score_packs_consecutive_samples():
 
 
 def _solution_blocks():
-    """{key: python source} from notebooks/solutions.md: each key's code blocks and inline `answer_k = ...`."""
+    """{key: python source} from notebooks/solutions.md: each key's code blocks and inline
+    `answer_k = ...` (or `prediction_k = ...` for a prediction)."""
     text = (NOTEBOOKS / "solutions.md").read_text()
-    parts = re.split(r"^\*\*(\d\d\.\d)\*\*", text, flags=re.M)
+    parts = re.split(r"^\*\*((?:predict )?\d\d\.\d)\*\*", text, flags=re.M)
     found = {}
     for key, body in zip(parts[1::2], parts[2::2]):
         body = body.split("\n## ")[0]
         blocks = re.findall(r"```python\n(.*?)```", body, flags=re.S)
-        inline = re.findall(r"`(answer_\d = [^`]+)`", body)
+        inline = re.findall(r"`((?:answer|prediction)_\d = [^`]+)`", body)
         found[key] = "\n".join(blocks + inline)
     return found
 
 
 def _notebook_imports(key):
     """The import lines of the notebook's first cell after the setup, as its reader has them."""
-    path = next(NOTEBOOKS.glob(f"{key[:2]}_*.ipynb"))
+    path = next(NOTEBOOKS.glob(f"{key[-4:-2]}_*.ipynb"))
     cell = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"][1]
     return "\n".join(line for line in cell.splitlines() if line.startswith(("import ", "from ")))
 
@@ -284,7 +288,7 @@ def _notebook_imports(key):
 @pytest.mark.parametrize("key", exercises.keys())
 def test_the_worked_solution_passes_its_check(key, capsys):
     source = _solution_blocks().get(key, "")
-    name = f"answer_{key[-1]}"
+    name = f"{'prediction' if key.startswith('predict') else 'answer'}_{key[-1]}"
     assert f"{name} = " in source, f"notebooks/solutions.md: give {key}'s answer as `{name} = ...`"
     namespace = {}
     with torch.random.fork_rng(devices=[]):

@@ -13,6 +13,10 @@ NumPy number or a one-element tensor; a function; a module as its class or an in
 The "build" checks (01.4, 02.3, 03.3, 04.3, 05.3, 06.3, 07.1) run the reader's component on
 small cases whose right result is worked out by hand here, and run it inside a random
 stream of their own, so a check never moves the numbers of the cells after it.
+The "write the loop" and "debug this GAN" checks (03.5-6, 04.5-6, 05.5-6, 07.1-2) train the
+reader's own loop for a few seconds on a small problem (toys.py) and watch every update
+(loops.py), so each classic mistake gets its own hint. A prediction ("predict 02.1", ...) is
+asked in the lesson, before the cell that shows its answer.
 """
 import contextlib
 import copy

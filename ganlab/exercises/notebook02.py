@@ -74,3 +74,45 @@ def _optimal_d(answer):
                 "high value." if swapped else
                 f"Your values are up to {gap.max():.3f} away from D*. Hint: D*(x) = p_data(x) / "
                 f"(p_data(x) + p_g(x)), and p = exp(log p).")
+
+
+@_exercise("predict 02.1", "D trains alone until it rejects G's samples with confidence. The gradient the minimax "
+                    "loss sends to G's weights then (a) shrinks towards 0; (b) stays about as large or grows, "
+                    "while the non-saturating loss's grows many times more; (c) grows exactly as much as "
+                    "the non-saturating loss's")
+def _minimax_far_behind(answer):
+    from .. import data, losses, models
+    from ..training import GAN
+    from .loops import one_thread
+
+    if not (isinstance(answer, str) and answer.strip().lower() in ("a", "b", "c")):
+        return False, 'answer with one letter, "a", "b" or "c".'
+    with _own_random_stream(0), one_thread():     # section 6's measurement, on the CPU, 100 D steps
+        duel = GAN(models.mlp_generator(latent_dim=2, hidden=(128, 128), out_shape=(2,), output=None),
+                   models.mlp_discriminator(in_shape=(2,), hidden=(128, 128)), lr=1e-3, seed=0, device="cpu")
+        z = duel.noise(1024, seed=3)
+
+        def norms():
+            out = {}
+            for name in ("minimax", "non-saturating"):
+                duel.generator.zero_grad()
+                losses.get(name).g_loss(duel.score(duel.generator(z))).backward()
+                out[name] = torch.sqrt(sum((p.grad ** 2).sum() for p in duel.generator.parameters())).item()
+            return out
+
+        fresh = norms()
+        draw = duel.batches(data.toy("ring8", 10_000, seed=0), 256)
+        for _ in range(100):
+            duel.train_step(draw, 256, update="d")
+        ahead = norms()
+        d_fake = torch.sigmoid(duel.score(duel.sample(z=z))).mean().item()
+    grew = {n: ahead[n] / fresh[n] for n in fresh}
+    measured = "a" if grew["minimax"] < 0.2 else "b" if grew["non-saturating"] > 3 * grew["minimax"] else "c"
+    ok = answer.strip().lower() == measured
+    return ok, (f"Measured just now: once mean D(G(z)) fell to {d_fake:.3f}, the minimax gradient on G's weights "
+                f"was {grew['minimax']:.1f} times its size with a fresh D, the non-saturating one "
+                f"{grew['non-saturating']:.0f} times. "
+                + ("The flat end of log(1 - D) shrinks each sample's push, but D's sharper scores make "
+                   "dscore/dweights larger; what the minimax loss loses is its share." if ok else
+                   "Hint: the loss's slope in D's score shrinks, but the score's slope in G's weights does not "
+                   "stay put while D sharpens."))

@@ -2,7 +2,10 @@
 import torch
 from torch import nn
 
+from .loops import one_thread
 from . import _exercise, _number, _close, _own_random_stream
+
+LOOP_STEPS = 600          # training steps the loop checks give a reader's loop
 
 
 @_exercise("03.1", "a function minimax_g_loss(fake_scores): the saturating generator loss from raw scores")
@@ -65,3 +68,41 @@ def _d_step(answer):
                 "The loss is right but D's weights after the step are not. Hint: opt_d.zero_grad() "
                 "before d_loss.backward() (gradients add up otherwise), then opt_d.step(), which "
                 "descends on the loss.")
+
+
+@one_thread()
+def _ring_loop(answer):
+    from .loops import run, bce_mistakes, d_accuracy, verdict
+    from .toys import mlp, ring, off_ring
+
+    steps = LOOP_STEPS
+    with _own_random_stream(0):
+        G, D = mlp([2, 64, 64, 2]), mlp([2, 64, 64, 1])
+        data, z = ring(2000), torch.randn(1000, 2)
+        with torch.no_grad():
+            before = off_ring(G(z))
+        watch, error = run(answer, G, D, data, steps=steps, latent_dim=2, batch_size=64, lr=1e-3)
+        with torch.no_grad():
+            after = off_ring(G(z))
+    wrong = verdict(bce_mistakes(watch, steps) if not error else [], error)
+    if wrong:
+        return wrong
+    acc = d_accuracy(watch)
+    ok = after < 0.3
+    return ok, (f"{steps} steps of your loop moved G's samples from {before:.2f} to {after:.2f} (mean distance) "
+                f"from the ring of real points. D's accuracy on its own batches peaked at {max(acc):.0%} and "
+                f"ended at {acc[-1]:.0%}" + (", back near 1/2 as G caught up." if acc[-1] < 0.65 else ".") if ok else
+                f"Your loop plays the game correctly, but in {steps} steps G's samples only came from {before:.2f} to "
+                f"{after:.2f} from the ring; a correct loop brings them within 0.15. Hint: use the lr and "
+                f"batch_size the check passes, one fresh real batch and fresh noise every step.")
+
+
+@_exercise("03.5", "a function train(G, D, data, steps, latent_dim, batch_size, lr): the whole GAN "
+                   "training loop in plain PyTorch")
+def _write_the_loop(answer):
+    return _ring_loop(answer)
+
+
+@_exercise("03.6", "the training loop of exercise 6, debugged")
+def _debug_the_loop(answer):
+    return _ring_loop(answer)

@@ -3,7 +3,10 @@ import copy
 
 import torch
 
+from .loops import one_thread
 from . import _exercise, _number, _own_random_stream, _module
+
+LOOP_STEPS = 60           # training steps the loop checks give a reader's loop
 
 
 @_exercise("04.1", "a function out_size(h, kernel, stride, padding): a transposed convolution's output height")
@@ -44,7 +47,7 @@ def _dcgan_generator(answer):
     from .. import data, models
     from ..training import GAN, TrainingDiverged
 
-    with _own_random_stream(0):
+    with _own_random_stream(0), one_thread():
         g = _module(answer, 100, 16)
         reference = models.dcgan_generator(latent_dim=100, width=16)
         z = torch.randn(16, 100)
@@ -97,3 +100,62 @@ def _dcgan_generator(answer):
                 f"Your generator has the right shape and size, but 20 steps of training moved its mean pixel "
                 f"only from {before:.2f} to {after:.2f} away from the digits'. Hint: batch norm and ReLU after "
                 f"each transposed convolution but the last; no torch.no_grad() or .detach() inside forward.")
+
+
+@one_thread()
+def _dcgan_loop(answer):
+    from .. import data, models
+    from .loops import run, bce_mistakes, d_accuracy, verdict
+
+    steps, latent_dim = LOOP_STEPS, 16
+    images = data.mnist("test", device="cpu")[0][data.shipped_part("train")[:512]]
+    with _own_random_stream(0):
+        # PyTorch's default initial weights: setting DCGAN's is the loop's job
+        G = models.dcgan_generator(latent_dim=latent_dim, width=8, init=False)
+        D = models.dcgan_discriminator(width=8, init=False)
+        z = torch.randn(256, latent_dim)
+        with torch.no_grad():
+            before = G(z).mean().item()
+        watch, error = run(answer, G, D, images, steps=steps, latent_dim=latent_dim, batch_size=32, lr=1e-3)
+        with torch.no_grad():
+            after = G(z).mean().item()
+    mistakes = [] if error else bce_mistakes(watch, steps)
+    stds = [w.std().item() for w in watch.first_weights or []]
+    if not error and stds and not all(0.015 < s < 0.025 for s in stds):
+        mistakes.append(f"the convolutions' weights had standard deviations from {min(stds):.3f} to {max(stds):.3f} "
+                        f"when training began, not DCGAN's 0.02. Hint: G.apply(init) and D.apply(init) with "
+                        f"an init(m) that draws the weights of every nn.Conv2d and nn.ConvTranspose2d from "
+                        f"N(0, 0.02) (nn.init.normal_(m.weight, 0.0, 0.02)), before the optimizers are made.")
+    betas = {s["betas"] for s in watch.opt_steps if s["betas"] is not None}
+    if not error and (not betas or any(b[0] != 0.5 for b in betas)):
+        mistakes.append(f"your optimizers ran with betas {sorted(betas) or 'none (not Adam)'}. Hint: DCGAN uses "
+                        f"torch.optim.Adam(..., lr=lr, betas=(0.5, 0.999)) for both players: beta1 = 0.5.")
+    reals = [c["x"] for c in watch.calls if c["kind"] == "real"]
+    if reals and min(x.min().item() for x in reals) > -0.5:
+        mistakes.append(f"the real images D was shown lie in [{min(x.min().item() for x in reals):.2f}, "
+                        f"{max(x.max().item() for x in reals):.2f}], while G's tanh draws in [-1, 1]: D can "
+                        f"tell them apart by their background alone. Hint: the data comes in [-1, 1], as G "
+                        f"draws; use the batches as they are.")
+    wrong = verdict(mistakes, error)
+    if wrong:
+        return wrong
+    target = images.mean().item()
+    ok = abs(after - target) < 0.5 * abs(before - target)         # at least half the way to the digits'
+    acc = d_accuracy(watch, every=10)
+    return ok, (f"DCGAN's init, Adam with beta1 = 0.5, and the game. In {steps} steps G's mean pixel went "
+                f"from {before:.2f} to {after:.2f} (the digits' is {target:.2f}); D's accuracy on its batches "
+                f"peaked at {max(acc):.0%} and ended at {acc[-1]:.0%}." if ok else
+                f"Your loop plays the game, but in {steps} steps G's mean pixel went from {before:.2f} only to "
+                f"{after:.2f}, the digits' is {target:.2f}. Hint: one fresh real batch and fresh noise each "
+                f"step, the lr the check passes.")
+
+
+@_exercise("04.5", "a function train(G, D, images, steps, latent_dim, batch_size, lr): the DCGAN loop, "
+                   "with its initial weights and Adam's beta1, in plain PyTorch")
+def _write_the_loop(answer):
+    return _dcgan_loop(answer)
+
+
+@_exercise("04.6", "the DCGAN loop of exercise 6, debugged")
+def _debug_the_loop(answer):
+    return _dcgan_loop(answer)

@@ -2,7 +2,10 @@
 import torch
 from torch import nn
 
+from .loops import one_thread
 from . import _exercise, _number, _close, _own_random_stream
+
+LOOP_STEPS = 100          # generator steps the loop checks give a reader's loop
 
 
 @_exercise("05.1", "the earth mover's distance between uniform [0, 1] and a point mass at 0")
@@ -95,3 +98,56 @@ def _critic_step(answer):
                 f"On image batches (B, 1, 2, 2) with real = 0.5 everywhere, fake = 0 and f(x) = |x|^2 / 2 "
                 f"your loss is {yours}; with alpha ~ U(0, 1) per sample it is -1/2 + {weight:g} / 3 = "
                 f"{want:.3f} on average. " + hint)
+
+
+def _critic_gradient_norm(critic, G, data, latent_dim):
+    """The critic's mean gradient norm at points between real points and G's samples."""
+    real, fake = data[:512], G(torch.randn(512, latent_dim)).detach()
+    alpha = torch.rand(512, 1)
+    x_hat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+    grads, = torch.autograd.grad(critic(x_hat).sum(), x_hat)
+    return grads.norm(dim=1).mean().item()
+
+
+@one_thread()
+def _wgan_loop(answer):
+    from .loops import run, wgan_mistakes, verdict
+    from .toys import mlp, ring
+
+    steps, n_critic = LOOP_STEPS, 5
+    with _own_random_stream(0):
+        G, critic = mlp([2, 64, 64, 2]), mlp([2, 64, 64, 1])
+        data = ring(2000)
+        watch, error = run(answer, G, critic, data, steps=steps, latent_dim=2, n_critic=n_critic, weight=10.0,
+                           batch_size=64, lr=1e-3, keep_d=True)
+        norm = None if error else _critic_gradient_norm(critic, G, data, 2)
+    wrong = verdict([] if error else wgan_mistakes(watch, steps, n_critic), error)
+    if wrong:
+        return wrong
+    ok = 0.7 < norm < 1.3
+    return ok, (f"After {steps} generator steps and {steps * n_critic} critic steps, the critic's gradient "
+                f"at points between real and fake has mean norm {norm:.2f}: the penalty holds it near 1." if ok else
+                f"Your loop runs, but the critic's gradient between real and fake has mean norm {norm:.2f} "
+                f"after training, far from 1. Hint: weight * mean (|grad f(x_hat)| - 1)^2 in the critic's loss, "
+                f"the norm over each sample's own gradient row.")
+
+
+@_exercise("05.5", "a function train(G, critic, data, steps, latent_dim, n_critic, weight, batch_size, lr): "
+                   "the WGAN-GP loop in plain PyTorch")
+def _write_the_loop(answer):
+    return _wgan_loop(answer)
+
+
+@_exercise("05.6", "the WGAN-GP loop of exercise 6, debugged")
+def _debug_the_loop(answer):
+    return _wgan_loop(answer)
+
+
+@_exercise("predict 05.1", "clip a deep critic's weights at c = 0.01 and train it: where do most weights end up? "
+                    "(a) spread evenly over [-c, c], (b) piled at -c and +c, (c) bunched near 0")
+def _clipped_weights(answer):
+    ok = isinstance(answer, str) and answer.strip().lower() == "b"
+    return ok, ("Section 3 counts them: most weights sit at the walls. The critic wants a large slope; "
+                "each step pushes the weights outward, and the clip stops them at ±c." if ok else
+                "Not what section 3 measures. Hint: each critic update tries to make the score gap larger, "
+                "which wants larger weights. What does clamping do to a weight that keeps being pushed out?")

@@ -85,3 +85,31 @@ def _packed_discriminator(answer):
                            "after each hidden layer a LeakyReLU(0.2), after the last layer nothing.")
     return True, ("Consecutive samples side by side, then one MLP: ganlab's packed discriminator, with the "
                   "packing GAN.score does moved inside the model.")
+
+
+@_exercise("predict 06.1", "at the PacGAN paper's settings, for a few thousand of its 400,000 steps on the ring: "
+                    "(a) packing covers more modes than the plain GAN; (b) every variant covers all 8 modes, and "
+                    "packing's share of high-quality samples is no higher than the plain GAN's; (c) packing "
+                    "covers fewer modes")
+def _packing_on_the_ring(answer):
+    from .. import results
+
+    if not (isinstance(answer, str) and answer.strip().lower() in ("a", "b", "c")):
+        return False, 'answer with one letter, "a", "b" or "c".'
+    ref = {n: (results.reference("06", f"pacgan_ring8_{n}_modes"), results.reference("06", f"pacgan_ring8_{n}_hq"))
+           for n in ("GAN", "PacGAN2", "PacGAN4")}
+    if any(v is None for pair in ref.values() for v in pair):
+        return False, "the reference run's numbers for section 5 are missing from ganlab/_data/results.json."
+    modes = {n: m for n, (m, _) in ref.items()}
+    if max(modes["PacGAN2"], modes["PacGAN4"]) > modes["GAN"]:
+        measured = "a"
+    elif min(modes["PacGAN2"], modes["PacGAN4"]) < modes["GAN"]:
+        measured = "c"
+    else:
+        measured = "b" if max(ref["PacGAN2"][1], ref["PacGAN4"][1]) <= ref["GAN"][1] + 0.02 else "a"
+    ok = answer.strip().lower() == measured
+    table = "; ".join(f"{n} {m:g} modes, {hq:.0%} high quality" for n, (m, hq) in ref.items())
+    return ok, (f"The reference run (5 seeds): {table}. "
+                + ("On the ring the plain GAN already covers every mode at these settings, so packing has "
+                   "nothing to win there yet, and a wider D costs it time per step." if ok else
+                   "Hint: at these settings, how many of the ring's 8 modes is there left for packing to win?"))
