@@ -15,12 +15,12 @@ on another kind of device its stream restarts from a seed derived from the
 saved one, and loading says so. Loading never touches torch's global random state.
 """
 import datetime
-import os
 from pathlib import Path
 
 import torch
 
 from . import models as _models
+from . import store as _store
 
 FORMAT = "ganlab-gan/2"
 _READABLE = ("ganlab-gan/1", FORMAT)
@@ -72,10 +72,10 @@ def save(gan, path, compact=False):
     """Write state(gan) (or compact_state) to `path` through a temporary file, so a crash never
     leaves half a file."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(compact_state(gan) if compact else state(gan), tmp)
-    os.replace(tmp, path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder: give the checkpoint a file name, e.g. {path / 'run.pt'}")
+    saved = compact_state(gan) if compact else state(gan)
+    _store.write(path, lambda tmp: torch.save(saved, tmp))
     return path
 
 

@@ -12,7 +12,10 @@ earlier GAN from here rather than copying its settings.
 import torch
 
 from . import conditional, models
-from .runtime import REFERENCE, checkpoint_path, fast_bfloat16, keys, mode, reference_export, resolve_device
+from . import store as _store
+from .modes import mode
+from .runtime import fast_bfloat16, resolve_device
+from .store import reference_export
 from .training import GAN
 from .unrolled import UnrolledGAN
 
@@ -117,15 +120,20 @@ def train_or_load(name, build, data, steps=None, seconds=None, snapshots=8, n_fi
     whichever comes first. While it trains,
     samples from the same fixed noise (n_fixed codes) are kept `snapshots` times and at
     step 0, in gan.extras["snapshots"] with their steps in gan.extras["snapshot_steps"],
-    so a notebook can show and animate progress. `settings` (plain data: the recipe,
-    the budget) is part of the model's name, so a change trains a new model instead of
-    loading one trained otherwise. A kernel interrupt ends training early:
-    the model is returned and saved beside the checkpoint as NAME-interrupted.pt, never
-    under the final name, so the next run trains in full again.
+    so a notebook can show and animate progress. `settings` (plain data: the recipe)
+    and the budget are part of the model's name, so a change trains a new model instead
+    of loading one trained otherwise. The checkpoint folder is tried before training; a
+    model that cannot be saved after training is returned with a warning saying where.
+    A kernel interrupt ends training early: the model is returned and saved beside the
+    checkpoint as NAME-interrupted.pt, never under the final name, so the next run
+    trains in full again.
     """
-    name, shipped_name = keys(name, None if settings is None else dict(settings, steps=steps, seconds=seconds))
-    shipped = REFERENCE / f"{shipped_name}.pt"
-    if mode() == "reference" and shipped.exists():
+    if isinstance(build, GAN) or not callable(build):
+        raise TypeError(f"build must be a function that makes a GAN (e.g. recipes.mlp_mnist, or "
+                        f"lambda device=None: ganlab.GAN(G, D, device=device)), got {type(build).__name__}")
+    budget = dict(steps=steps, seconds=seconds)
+    shipped, path, shipped_name = _store.locate(name, dict(settings or {}, **budget))
+    if shipped is not None:
         gan = GAN.load(shipped, device=device)
         where = f" on a {gan.provenance['machine']}" if gan.provenance else ""
         print(f"showing the reference model shipped with ganlab ({gan.step:,} steps, {gan.elapsed / 60:.1f} min of "
@@ -134,49 +142,65 @@ def train_or_load(name, build, data, steps=None, seconds=None, snapshots=8, n_fi
         return gan
     if mode() == "reference":
         print(f"no reference model shipped for {name!r}: training it here")
-    path = checkpoint_path(name)
     if path.exists():
         gan = GAN.load(path, device=device)
         print(f"loaded {path} (step {gan.step}, {gan.elapsed / 60:.1f} min of training); "
               f"delete it to train again")
         _export(shipped_name, gan)
         return gan
+    _store.ready(path)
     gan = build(device=device)
-    fixed_z = gan.noise(n_fixed, seed=fixed_seed)
-    gan.extras.update(fixed_z=fixed_z.cpu(), snapshots=[], snapshot_steps=[])
-
-    def snapshot(g):
-        g.extras["snapshots"].append(g.sample(z=fixed_z).cpu())
-        g.extras["snapshot_steps"].append(g.step)
-
-    first, t0, taken = gan.step, gan.elapsed, [0]
-
-    def maybe_snapshot(g):                                    # evenly spaced in steps or in time
-        done = max((g.step - first) / steps if steps else 0.0, (g.elapsed - t0) / seconds if seconds else 0.0)
-        if done >= (taken[0] + 1) / snapshots:
-            snapshot(g)
-            taken[0] = int(done * snapshots)
-
-    snapshot(gan)                                             # step 0: the untrained generator
-    gan.fit(data, steps=steps, seconds=seconds, callback=maybe_snapshot, every=1, **fit_args)
-    if gan.extras["snapshot_steps"][-1] != gan.step:
-        snapshot(gan)                                         # the end of training
+    Snapshots(gan, n_fixed, fixed_seed, steps, seconds, snapshots).fit(data, **fit_args)
     if gan.interrupted:
         partial = path.with_name(path.stem + "-interrupted.pt")
-        gan.save(partial)
+        if _store.keep(partial, lambda tmp: gan.save(tmp), "the interrupted model") is False:
+            _store.write(partial, lambda tmp: gan.save(tmp))      # an older interrupted run: replaced
         print(f"interrupted: the model as it is now (step {gan.step}) is in memory and in {partial}; "
               f"it is not saved as {path.name}, so running this cell again trains in full")
         return gan
-    gan.save(path)
-    print(f"trained {gan.step} steps in {gan.elapsed / 60:.1f} min; saved {path}")
-    _export(shipped_name, gan)
+    kept = _store.keep(path, lambda tmp: gan.save(tmp), f"the trained model {name!r}")
+    if kept:
+        print(f"trained {gan.step} steps in {gan.elapsed / 60:.1f} min; saved {path}")
+        _export(shipped_name, gan)
+    elif kept is False:
+        print(f"trained {gan.step} steps in {gan.elapsed / 60:.1f} min; another kernel saved {path} first, so "
+              f"this model (the one returned) is not saved: gan.save(...) keeps it under another name")
     return gan
+
+
+class Snapshots:
+    """Samples from the same fixed noise, kept `count` times evenly in steps or in time and at
+    the start and the end, in gan.extras["snapshots"] (their steps in "snapshot_steps")."""
+
+    def __init__(self, gan, n_fixed, fixed_seed, steps, seconds, count):
+        self.gan, self.steps, self.seconds, self.count = gan, steps, seconds, count
+        self.fixed_z = gan.noise(n_fixed, seed=fixed_seed)
+        gan.extras.update(fixed_z=self.fixed_z.cpu(), snapshots=[], snapshot_steps=[])
+        self.first, self.t0, self.taken = gan.step, gan.elapsed, 0
+
+    def take(self, g):
+        g.extras["snapshots"].append(g.sample(z=self.fixed_z).cpu())
+        g.extras["snapshot_steps"].append(g.step)
+
+    def __call__(self, g):                                    # evenly spaced in steps or in time
+        done = max((g.step - self.first) / self.steps if self.steps else 0.0,
+                   (g.elapsed - self.t0) / self.seconds if self.seconds else 0.0)
+        if done >= (self.taken + 1) / self.count:
+            self.take(g)
+            self.taken = int(done * self.count)
+
+    def fit(self, data, **fit_args):
+        self.take(self.gan)                                  # step 0: the untrained generator
+        self.gan.fit(data, steps=self.steps, seconds=self.seconds, callback=self, every=1, **fit_args)
+        if self.gan.extras["snapshot_steps"][-1] != self.gan.step:
+            self.take(self.gan)                              # the end of training
+        return self.gan
 
 
 def _export(name, gan):
     target = reference_export(name)
     if target is not None:
-        gan.save(target, compact=True)
+        _store.write(target, lambda tmp: gan.save(tmp, compact=True))
 
 
 # the Wasserstein GANs as their papers train them: the critic gets n_critic = 5 updates per
