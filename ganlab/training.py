@@ -21,6 +21,8 @@ subclass that changes one step (ganlab.unrolled.UnrolledGAN).
 import contextlib
 import copy
 import math
+import signal
+import threading
 import time
 
 import torch
@@ -31,7 +33,7 @@ from . import checkpoints as _checkpoints
 from . import losses as _losses
 from .checkpoints import CheckpointError  # noqa: F401  (raised by GAN.load)
 from .data import training_tensor
-from .runtime import computing, resolve_device
+from .runtime import computing, own_streams, resolve_device
 
 HISTORY_KEYS = ("step", "d_loss", "g_loss", "d_real", "d_fake", "time")
 
@@ -50,6 +52,27 @@ def recent_means(history, n=1000):
 def linear_decay(progress):
     """A learning-rate schedule for fit(lr_schedule=...): the factor 1 - progress, from 1 down to 0."""
     return 1.0 - progress
+
+
+@contextlib.contextmanager
+def _finish_the_step_on_interrupt():
+    """While fit runs, Ctrl-C (SIGINT, the notebook's stop button) lets the step under way
+    finish and then stops: a step is never half applied. A second press stops at once."""
+    pressed = []
+    if threading.current_thread() is not threading.main_thread():
+        yield pressed
+        return
+
+    def press(signum, frame):
+        if pressed:
+            raise KeyboardInterrupt
+        pressed.append(signum)
+
+    before = signal.signal(signal.SIGINT, press)
+    try:
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, before if before is not None else signal.default_int_handler)
 
 
 class TrainingDiverged(FloatingPointError):
@@ -430,9 +453,12 @@ class GAN:
         lr_schedule: a function of the progress through this call (0 to 1, by steps or
                    by seconds, whichever is further) giving the factor for both learning
                    rates, e.g. linear_decay; the rates are restored when fit returns
-        A kernel interrupt (Ctrl-C, the stop button) ends training cleanly: the
-        models and history are kept, gan.interrupted is set, and fit can be called
-        again to continue.
+        A kernel interrupt (Ctrl-C, the stop button) ends training cleanly after the
+        step under way: the models and history are kept, gan.interrupted is set, and
+        fit can be called again to continue. Resuming is exact: fit split into any
+        number of calls, with save and load between them, gives the same weights as
+        one call with the same steps (on one kind of device; a second stop press,
+        which stops at once, or a callback that changes the models, is not covered).
         """
         if steps is not None and epochs is not None:
             raise ValueError("give steps= or epochs=, not both")
@@ -449,7 +475,7 @@ class GAN:
         if seconds is not None and not seconds > 0:
             raise ValueError(f"seconds must be > 0, got {seconds}")
         draw = self.batches(data, batch_size)
-        self._check_shapes(draw())
+        self._check_shapes(self._a_few(data))      # not drawn from the trainer's stream: resuming stays exact
         first = self.step
         stop_at = math.inf if steps is None else first + int(steps)
         every = every or (max(1, int(steps) // 10) if steps is not None else 100)
@@ -463,7 +489,7 @@ class GAN:
         started, called_at = time.perf_counter(), first
         self.interrupted = False
         try:
-            with self._own_random_stream():
+            with self._own_random_stream(), _finish_the_step_on_interrupt() as pressed:
                 while self.step < stop_at:
                     now = time.perf_counter() - started
                     if seconds is not None and now > seconds:
@@ -483,6 +509,8 @@ class GAN:
                     if callback is not None and ((self.step - first) % every == 0 or self.step == stop_at):
                         callback(self)
                         called_at = self.step
+                    if pressed:
+                        raise KeyboardInterrupt
                 if callback is not None and called_at != self.step:     # stopped by the time budget
                     callback(self)
         except KeyboardInterrupt:
@@ -496,6 +524,13 @@ class GAN:
             for g, lr in zip(groups, base_lrs):
                 g["lr"] = lr
         return self.history
+
+    def _a_few(self, data):
+        """2 * pack real samples for the shape check, without touching the trainer's random stream."""
+        if isinstance(data, torch.Tensor):
+            return data[:2 * self.pack]
+        with own_streams():
+            return data(2 * self.pack)
 
     # ------------------------------------------------------------ saving (see ganlab.checkpoints)
 

@@ -61,6 +61,59 @@ def test_save_load_resumes_bit_for_bit(tmp_path):
     assert again.history["d_loss"] == gan.history["d_loss"]
 
 
+def resumable_gan(**kw):
+    return tiny_gan("wgan-gp", dropout=0.3, n_critic=2, ema=0.9, augment=0, **kw)
+
+
+def test_fit_split_into_calls_equals_one_call(tmp_path):
+    """fit(20) + fit(20), and save / load between them, give fit(40)'s weights bit for bit."""
+    data = ganlab.data.toy("grid25", 1000, seed=0)
+    whole = resumable_gan()
+    whole.fit(data, steps=40, batch_size=32, progress=False)
+    split = resumable_gan()
+    for steps in (20, 7, 13):
+        split.fit(data, steps=steps, batch_size=32, progress=False)
+    loaded = resumable_gan()
+    loaded.fit(data, steps=20, batch_size=32, progress=False)
+    loaded.save(tmp_path / "half.pt")
+    torch.manual_seed(999)                                # whatever happened in between
+    loaded = GAN.load(tmp_path / "half.pt")
+    loaded.fit(data, steps=20, batch_size=32, progress=False)
+    for other in (split, loaded):
+        assert other.step == 40
+        assert torch.equal(weights(other.generator), weights(whole.generator))
+        assert torch.equal(weights(other.discriminator), weights(whole.discriminator))
+        assert torch.equal(weights(other.ema_generator), weights(whole.ema_generator))
+
+
+def test_a_stop_press_mid_step_finishes_the_step_then_resumes_exactly(capsys):
+    """Ctrl-C (SIGINT) while D's update runs: the step finishes and is counted; continuing
+    gives the uninterrupted run's weights."""
+    import signal
+
+    data = ganlab.data.toy("grid25", 1000, seed=0)
+    whole = resumable_gan()
+    whole.fit(data, steps=30, batch_size=32, progress=False)
+    gan = resumable_gan()
+    real_d_update, d_updates = gan.d_update, []
+
+    def d_update_then_press(*args):
+        out = real_d_update(*args)
+        d_updates.append(1)
+        if len(d_updates) == 21:                        # the first of step 11's two critic updates
+            signal.raise_signal(signal.SIGINT)
+        return out
+
+    gan.d_update = d_update_then_press
+    gan.fit(data, steps=30, batch_size=32, progress=False)
+    assert gan.interrupted and gan.step == 11 and len(d_updates) == 22
+    assert "interrupted at step 11" in capsys.readouterr().out
+    gan.fit(data, steps=19, batch_size=32, progress=False)
+    assert torch.equal(weights(gan.generator), weights(whole.generator))
+    assert torch.equal(weights(gan.discriminator), weights(whole.discriminator))
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler      # fit put Ctrl-C back
+
+
 def test_checkpoint_is_plain_data(tmp_path):
     path = tiny_gan().save(tmp_path / "a.pt")
     state = torch.load(path, weights_only=True)          # no pickled code inside
