@@ -14,7 +14,6 @@ import torch
 from . import conditional, models
 from . import store as _store
 from .modes import mode
-from .runtime import fast_bfloat16, resolve_device
 from .store import reference_export
 from .training import GAN
 from .unrolled import UnrolledGAN
@@ -79,16 +78,12 @@ def dcgan_tuned(seed=0, device=None, **changes):
 
 
 def _dcgan(c, seed, device):
-    device = resolve_device(device)
-    autocast = c["autocast"]
-    if autocast == "auto":
-        autocast = "bfloat16" if fast_bfloat16(device) else None
     torch.manual_seed(seed)
     g = models.dcgan_generator(latent_dim=c["latent_dim"], width=c["width"], refine=c["refine"])
     d = models.dcgan_discriminator(width=c["d_width"] or c["width"], batch_norm=c["d_batch_norm"],
                                    spectral_norm=c["spectral_norm"])
     return GAN(g, d, loss="non-saturating", lr=c["lr"], betas=c["betas"], batch_size=c["batch_size"],
-               ema=c["ema"], augment=c["augment"], autocast=autocast, channels_last=c["channels_last"], seed=seed,
+               ema=c["ema"], augment=c["augment"], autocast=c["autocast"], channels_last=c["channels_last"], seed=seed,
                device=device)
 
 

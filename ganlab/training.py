@@ -19,7 +19,7 @@ discriminator (PacGAN: D judges `pack` samples at once, set on the model), or a
 subclass that changes one step (ganlab.unrolled.UnrolledGAN).
 """
 import contextlib
-import copy
+import dataclasses
 import math
 import signal
 import threading
@@ -30,10 +30,13 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from . import checkpoints as _checkpoints
+from . import checks as _checks
+from . import ema as _ema
 from . import losses as _losses
+from .augment import random_shift  # noqa: F401  (ganlab.training.random_shift, as before)
 from .checkpoints import CheckpointError  # noqa: F401  (raised by GAN.load)
 from .data import training_tensor
-from .runtime import computing, own_streams, resolve_device
+from .runtime import computing, fast_bfloat16, own_streams, resolve_device
 
 HISTORY_KEYS = ("step", "d_loss", "g_loss", "d_real", "d_fake", "time")
 
@@ -98,10 +101,49 @@ def _torch_at_least(major, minor):
     return got >= (major, minor)
 
 
-def _last_layer(module):
-    leaves = [m for m in module.modules() if not list(m.children())]
-    real = [m for m in leaves if not isinstance(m, (nn.Flatten, nn.Unflatten, nn.Identity, nn.Dropout))]
-    return real[-1] if real else None
+@dataclasses.dataclass
+class Settings:
+    """What a GAN is besides its two networks: exactly what a checkpoint stores (gan.settings).
+
+    A subclass with settings of its own declares them in a Settings subclass (see
+    UnrolledGAN). Renaming or removing a field needs a migration in ganlab.checkpoints."""
+    loss: str = "non-saturating"
+    latent_dim: int = None
+    lr: float = 2e-4
+    d_lr: float = None
+    g_lr: float = None
+    betas: tuple = (0.5, 0.999)
+    optimizer: str = "adam"
+    n_critic: int = 1
+    clip_value: float = None
+    penalty_weight: float = None
+    ema: float = None
+    batch_size: int = 64
+    augment: int = 0
+    fresh_noise_for_g: bool = False
+    channels_last: bool = None
+    autocast: str = None                      # None (float32), "bfloat16" or "auto" (kept unresolved)
+
+    def __post_init__(self):
+        for name in ("lr", "d_lr", "g_lr"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, (bool, str)) or not isinstance(value, (int, float))
+                                      or not 0 < value < math.inf):
+                raise ValueError(f"{name} must be a positive number such as 2e-4, got {value!r}")
+        if isinstance(self.betas, (int, float, str)) or len(tuple(self.betas)) != 2:
+            raise ValueError(f"betas is Adam's pair (beta1, beta2), e.g. betas=(0.5, 0.999); got {self.betas!r}")
+        self.betas = tuple(float(b) for b in self.betas)
+        if int(self.n_critic) < 1:
+            raise ValueError(f"n_critic must be at least 1, got {self.n_critic}")
+        self.n_critic = int(self.n_critic)
+        if self.ema is not None and not 0 < self.ema < 1:
+            raise ValueError(f"ema is a decay between 0 and 1 (typically 0.999), got {self.ema}")
+        if self.autocast not in (None, "bfloat16", "auto"):
+            raise ValueError(f"autocast is None (float32), \"bfloat16\" or \"auto\", got {self.autocast!r}")
+        if isinstance(self.batch_size, bool) or int(self.batch_size) != self.batch_size or self.batch_size < 1:
+            raise ValueError(f"batch_size must be a whole number of samples, 1 or more; got {self.batch_size!r}")
+        self.batch_size, self.augment, self.fresh_noise_for_g = int(self.batch_size), int(self.augment), \
+            bool(self.fresh_noise_for_g)
 
 
 class GAN:
@@ -109,6 +151,9 @@ class GAN:
 
     generator:      nn.Module, z (B, latent_dim) -> samples (B, ...)
     discriminator:  nn.Module, samples (B, ...) -> raw scores (B, 1), no final sigmoid
+    device, seed:   where it trains; the seed of the trainer's noise, batch draws and dropout
+                    (None: from torch's global RNG)
+    The settings (GAN.Settings, saved with the model):
     loss:           a name from ganlab.losses.names() or a Loss
     latent_dim:     taken from generator.latent_dim when the builder set it
     lr, d_lr, g_lr: learning rates (d_lr / g_lr override lr for one side)
@@ -116,76 +161,69 @@ class GAN:
     optimizer:      "adam", "rmsprop" (the WGAN paper's choice) or "sgd"
     n_critic:       discriminator updates per generator update
     clip_value, penalty_weight: override the loss's weight clipping / gradient penalty
-    seed:           seeds the trainer's noise, batch draws and dropout (None: from torch's global RNG)
     batch_size:     fit()'s batch size unless fit is given one
     fresh_noise_for_g: G's update draws new noise instead of learning from the fake batch D
                     just judged (one more generator pass per step; the case study does this)
     augment:        shift every image D sees, real and generated, by up to this many
-                    pixels (differentiable augmentation, Zhao et al. 2020): on a small
-                    data set it keeps D from memorising the training images
+                    pixels (ganlab.augment): on a small data set it keeps D from memorising
     ema:            keep an exponential moving average of G's weights with this decay
-                    (e.g. 0.999) and sample from it: it smooths out the step-to-step
-                    wobble of the adversarial game (Yazici et al., 2019)
+                    (e.g. 0.999) and sample from it (ganlab.ema)
     channels_last:  store convolution weights and activations pixel by pixel, all channels
                     of a pixel together (None: on for convolutional models on a CPU, where
                     oneDNN's kernels prefer it; the same arithmetic in another order)
     autocast:       "bfloat16" runs training's convolutions and matrix products in bfloat16
-                    (weights, optimizer and losses stay float32; sampling stays float32).
-                    None (the default) trains in float32. runtime.fast_bfloat16(device)
-                    says whether this machine has native bfloat16 arithmetic.
+                    (weights, optimizer and losses stay float32; sampling stays float32);
+                    "auto": bfloat16 where the device has it natively (runtime.fast_bfloat16),
+                    saved as "auto" so the model decides again wherever it is loaded.
+                    None (the default) trains in float32.
+
+    A subclass (class MyGAN(GAN)) is known to GAN.load by its name once it is defined.
     """
 
-    def __init__(self, generator, discriminator, loss="non-saturating", latent_dim=None,
-                 lr=2e-4, d_lr=None, g_lr=None, betas=(0.5, 0.999), optimizer="adam",
-                 n_critic=1, clip_value=None, penalty_weight=None, device=None, seed=None, ema=None,
-                 batch_size=64, augment=0, fresh_noise_for_g=False, channels_last=None, autocast=None):
+    Settings = Settings
+    kinds = {}                       # class name -> class, filled by subclassing; GAN.load reads it
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        GAN.kinds[cls.__name__] = cls
+
+    def __init__(self, generator, discriminator, loss="non-saturating", device=None, seed=None, **settings):
         if not isinstance(generator, nn.Module) or not isinstance(discriminator, nn.Module):
             raise TypeError("generator and discriminator must be torch.nn.Module objects")
-        self.latent_dim = latent_dim if latent_dim is not None else getattr(generator, "latent_dim", None)
-        if self.latent_dim is None:
+        fields = {f.name for f in dataclasses.fields(self.Settings)}
+        unknown = sorted(set(settings) - fields)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no setting {', '.join(map(repr, unknown))}; "
+                            f"its settings are {', '.join(sorted(fields))}")
+        s = self.Settings(loss=loss, **settings)
+        if s.latent_dim is None:
+            s.latent_dim = getattr(generator, "latent_dim", None)
+        if s.latent_dim is None:
             raise ValueError("pass latent_dim=... (the length of the noise vector z your generator takes)")
-        if int(n_critic) < 1:
-            raise ValueError(f"n_critic must be at least 1, got {n_critic}")
-        self.loss = _losses.get(loss)
-        if isinstance(_last_layer(discriminator), nn.Sigmoid):
-            raise ValueError(
-                "the discriminator ends in nn.Sigmoid (as the PyTorch DCGAN tutorial's does). ganlab's losses "
-                "take raw scores and apply the sigmoid themselves (log-sigmoid stays exact where log(sigmoid) "
-                "rounds to -inf), and a Wasserstein critic must not be squashed at all: remove the last "
-                "nn.Sigmoid(), e.g. D = nn.Sequential(*list(D.children())[:-1]).")
-        if clip_value is not None:
-            self.loss.clip_value = clip_value
-        if penalty_weight is not None:
-            self.loss.penalty_weight = penalty_weight
+        self.loss = _losses.get(s.loss)
+        _checks.no_final_sigmoid(discriminator)
+        if s.clip_value is not None:
+            self.loss.clip_value = s.clip_value
+        if s.penalty_weight is not None:
+            self.loss.penalty_weight = s.penalty_weight
+        s.loss, s.clip_value, s.penalty_weight = self.loss.name, self.loss.clip_value, self.loss.penalty_weight
+        self.settings = s
         self.device = resolve_device(device)
-        if autocast not in (None, "bfloat16"):
-            raise ValueError(f"autocast is None (float32) or \"bfloat16\", got {autocast!r}")
-        self.autocast = autocast
+        self.autocast = s.autocast
+        if s.autocast == "auto":
+            self.autocast = "bfloat16" if fast_bfloat16(self.device) else None
         convolutional = any(isinstance(m, nn.modules.conv._ConvNd)
                             for net in (generator, discriminator) for m in net.modules())
-        on_by_default = convolutional and self.device.type == "cpu"
-        self.channels_last = on_by_default if channels_last is None else bool(channels_last)
+        self.channels_last = (convolutional and self.device.type == "cpu") if s.channels_last is None \
+            else bool(s.channels_last)
         layout = dict(memory_format=torch.channels_last) if self.channels_last else {}
         self.generator = generator.to(self.device, **layout)
         self.discriminator = discriminator.to(self.device, **layout)
         self.pack = getattr(discriminator, "pack", 1)
-        self.n_critic = int(n_critic)
-        if ema is not None and not 0 < ema < 1:
-            raise ValueError(f"ema is a decay between 0 and 1 (typically 0.999), got {ema}")
-        self.ema = ema
-        self.batch_size = int(batch_size)
-        self.augment = int(augment)
-        self.fresh_noise_for_g = bool(fresh_noise_for_g)
-        self.ema_generator = None
-        if ema is not None:
-            self.ema_generator = copy.deepcopy(self.generator).requires_grad_(False)
-        self.config = dict(loss=self.loss.name, latent_dim=self.latent_dim, lr=lr, d_lr=d_lr,
-                           g_lr=g_lr, betas=tuple(betas), optimizer=optimizer, n_critic=self.n_critic,
-                           clip_value=self.loss.clip_value, penalty_weight=self.loss.penalty_weight, ema=ema,
-                           batch_size=self.batch_size, augment=self.augment,
-                           fresh_noise_for_g=self.fresh_noise_for_g, channels_last=channels_last, autocast=autocast)
-        self.d_optimizer = _optimizer(optimizer, self.discriminator.parameters(), d_lr or lr, tuple(betas), self.device)
-        self.g_optimizer = _optimizer(optimizer, self.generator.parameters(), g_lr or lr, tuple(betas), self.device)
+        self.ema_generator = _ema.averaged_copy(self.generator) if s.ema is not None else None
+        self.d_optimizer = _optimizer(s.optimizer, self.discriminator.parameters(), s.d_lr or s.lr, s.betas,
+                                      self.device)
+        self.g_optimizer = _optimizer(s.optimizer, self.generator.parameters(), s.g_lr or s.lr, s.betas, self.device)
         # D judges real and fake batches in one pass (one matmul per layer instead of two)
         # unless a layer mixes samples across the batch (batch norm, minibatch std): then
         # the batches stay separate, so each is normalised or summarised on its own, as in DCGAN
@@ -204,6 +242,15 @@ class GAN:
         self.interrupted = False
         self.provenance = None     # where a shipped reference model was trained (set by GAN.load)
         self._in_own_stream = False
+
+    # the settings, read as attributes (gan.n_critic, gan.ema, ...) and as the dict checkpoints keep
+    latent_dim = property(lambda self: self.settings.latent_dim)
+    n_critic = property(lambda self: self.settings.n_critic)
+    ema = property(lambda self: self.settings.ema)
+    batch_size = property(lambda self: self.settings.batch_size)
+    augment = property(lambda self: self.settings.augment)
+    fresh_noise_for_g = property(lambda self: self.settings.fresh_noise_for_g)
+    config = property(lambda self: dataclasses.asdict(self.settings))
 
     # ------------------------------------------------------------ sampling
 
@@ -246,40 +293,6 @@ class GAN:
         return s.float().reshape(-1, 1)         # losses in float32, also under bfloat16 autocast
 
     # ------------------------------------------------------------ training
-
-    def _check_shapes(self, real):
-        """Fail early, in words, when the models and the data do not fit together."""
-        g_was, d_was = self.generator.training, self.discriminator.training
-        self.generator.eval(), self.discriminator.eval()
-        try:
-            with torch.no_grad():
-                k = 2 * self.pack
-                z = torch.zeros(k, self.latent_dim, device=self.device)
-                try:
-                    fake = self.generator(z)
-                except Exception as err:
-                    try:
-                        self.generator(z.reshape(k, self.latent_dim, 1, 1))
-                    except Exception:
-                        raise ValueError(f"the generator failed on noise of shape (batch, latent_dim) = "
-                                         f"{tuple(z.shape)}: {type(err).__name__}: {err}") from None
-                    raise ValueError(
-                        f"the generator takes z shaped (batch, {self.latent_dim}, 1, 1), as the PyTorch DCGAN "
-                        f"tutorial's does; ganlab passes z as (batch, latent_dim). Put nn.Unflatten(1, "
-                        f"({self.latent_dim}, 1, 1)) in front: G = nn.Sequential(nn.Unflatten(1, "
-                        f"({self.latent_dim}, 1, 1)), G)") from None
-                if tuple(fake.shape[1:]) != tuple(real.shape[1:]):
-                    raise ValueError(
-                        f"the generator makes samples of shape {tuple(fake.shape[1:])} but the data "
-                        f"has shape {tuple(real.shape[1:])}: they must match (check out_shape or "
-                        f"the data's layout, e.g. MNIST as (N, 1, 28, 28))")
-                scores = self.score(fake)
-                if scores.shape[0] != k // self.pack or scores.numel() != k // self.pack:
-                    raise ValueError(
-                        f"the discriminator must give one score per sample, shape (B, 1); for "
-                        f"a batch of {k} it gave shape {tuple(scores.shape)}")
-        finally:
-            self.generator.train(g_was), self.discriminator.train(d_was)
 
     def _fail(self, what, value):
         raise TrainingDiverged(
@@ -350,14 +363,7 @@ class GAN:
         g_loss.backward()
         self.g_optimizer.step()
         if self.ema_generator is not None:
-            # ema ← decay · ema + (1 − decay) · current; the decay warms up over the first
-            # steps, min(ema, (1 + t) / (10 + t)), so the average does not cling to the random init
-            decay = min(self.ema, (1 + self.step) / (10 + self.step))
-            with torch.no_grad():
-                torch._foreach_lerp_(list(self.ema_generator.parameters()),
-                                     list(self.generator.parameters()), 1 - decay)
-                for avg, b in zip(self.ema_generator.buffers(), self.generator.buffers()):
-                    avg.copy_(b)
+            _ema.update(self.ema_generator, self.generator, self.ema, self.step)
         return value
 
     def train_step(self, real_batches, batch_size, n_critic=None, update="both"):
@@ -475,7 +481,7 @@ class GAN:
         if seconds is not None and not seconds > 0:
             raise ValueError(f"seconds must be > 0, got {seconds}")
         draw = self.batches(data, batch_size)
-        self._check_shapes(self._a_few(data))      # not drawn from the trainer's stream: resuming stays exact
+        _checks.shapes(self, self._a_few(data))      # not drawn from the trainer's stream: resuming stays exact
         first = self.step
         stop_at = math.inf if steps is None else first + int(steps)
         every = every or (max(1, int(steps) // 10) if steps is not None else 100)
@@ -553,26 +559,9 @@ class GAN:
         The file is read with weights_only=True, so it cannot run code. A model
         trained on a GPU loads on a CPU and back.
         """
-        return _checkpoints.load(path, generator, discriminator, device)
+        return _checkpoints.load(path, generator, discriminator, device, kinds=dict(GAN.kinds, GAN=GAN), asked=cls)
 
     def __repr__(self):
         return (f"{type(self).__name__}(loss={self.loss!r}, latent_dim={self.latent_dim}, n_critic={self.n_critic}, "
                 f"step={self.step}, device={self.device})")
 
-
-def random_shift(images, max_px, generator=None):
-    """Shift each image (B, C, H, W) by its own random offset of up to max_px pixels.
-
-    The border that comes in is filled with -1, the background of images in [-1, 1].
-    A gather from the padded images (its gradient is a scatter-add), so G learns
-    through it. Anything that is not an image batch is returned unchanged.
-    """
-    if images.dim() != 4 or max_px <= 0:
-        return images
-    b, c, h, w = images.shape
-    p, dev = max_px, images.device
-    padded = torch.nn.functional.pad(images, (p,) * 4, value=-1.0).flatten(2)      # (B, C, (H+2p)(W+2p))
-    dy, dx = torch.randint(0, 2 * p + 1, (2, b, 1), device=dev, generator=generator)
-    top_left = (torch.arange(h, device=dev)[:, None] * (w + 2 * p) + torch.arange(w, device=dev)).flatten()
-    index = (top_left + dy * (w + 2 * p) + dx).unsqueeze(1).expand(b, c, h * w)   # (B, C, H*W)
-    return padded.gather(2, index).view(b, c, h, w)
