@@ -163,6 +163,8 @@ def load(path, generator=None, discriminator=None, device=None, kinds=None, aske
     if saved.get("g_optimizer") is not None:                   # a compact copy has none
         gan.g_optimizer.load_state_dict(saved["g_optimizer"])
         gan.d_optimizer.load_state_dict(saved["d_optimizer"])
+    else:
+        gan._optimizers_fresh_from_compact_copy = True
     gan.extras = {k: ([t.float() if torch.is_tensor(t) and t.dtype == torch.half else t for t in v]
                       if isinstance(v, list) else v.float() if torch.is_tensor(v) and v.dtype == torch.half else v)
                   for k, v in saved.get("extras", {}).items()}

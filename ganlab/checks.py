@@ -76,8 +76,11 @@ def _raw_scores(gan, real):
         return True
 
 
-def data_range(data, where="the data"):
-    """Warn when image data lie outside [-1, 1] (a tanh generator cannot reach them)."""
+def data_range(data, where="the data", background=False):
+    """Warn when image data lie outside [-1, 1] (a tanh generator cannot reach them), or in [0, 1].
+
+    background: warn about [0, 1] only when a third of the pixels sit at the lowest value, as a
+    digit's background does (uniform noise in [0, 1], scored on purpose, has none)."""
     if not (isinstance(data, torch.Tensor) and data.dim() == 4 and data.is_floating_point() and data.numel()):
         return
     lo, hi = data.min().item(), data.max().item()
@@ -86,7 +89,7 @@ def data_range(data, where="the data"):
         warnings.warn(f"{where} lie in [{lo:.3g}, {hi:.3g}]{hint}, but ganlab's generators make images in [-1, 1] "
                       f"(tanh) and the scores compare with digits in [-1, 1]: rescale, e.g. images / 127.5 - 1 for "
                       f"0-255 or images * 2 - 1 for [0, 1] (ganlab.data.mnist gives [-1, 1])", stacklevel=3)
-    elif lo >= 0 and hi > 0.5:
+    elif lo >= 0 and hi > 0.5 and (not background or (data == lo).float().mean().item() > 0.3):
         warnings.warn(f"{where} lie in [{lo:.3g}, {hi:.3g}], like images in [0, 1], but ganlab's generators make "
                       f"images in [-1, 1] (tanh): rescale with images * 2 - 1 (ganlab.data.mnist gives [-1, 1])",
                       stacklevel=3)

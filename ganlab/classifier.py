@@ -31,6 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import checks as _checks
 from . import data as _data
 from .runtime import resolve_device
 
@@ -200,6 +201,11 @@ def digit_scores(images, classifier=None, threshold=0.9):
     The Fréchet distance uses the first FRECHET_N images (all of them when there are
     fewer, and then frechet_n says so: a smaller sample reads higher).
     """
+    if len(images) < 2:
+        raise ValueError(f"digit_scores needs at least 2 images (the Fréchet distance compares spreads); got "
+                         f"{len(images)}")
+    _checks.data_range(images if images.dim() == 4 else images.reshape(len(images), 1, 28, 28), "the images scored",
+                        background=True)
     probs, feats = predict(images, classifier)
     top, digit = probs.max(1)
     hist = torch.bincount(digit, minlength=10)

@@ -24,6 +24,7 @@ import math
 import signal
 import threading
 import time
+import warnings
 
 import torch
 from torch import nn
@@ -130,6 +131,10 @@ class Settings:
             if value is not None and (isinstance(value, (bool, str)) or not isinstance(value, (int, float))
                                       or not 0 < value < math.inf):
                 raise ValueError(f"{name} must be a positive number such as 2e-4, got {value!r}")
+            if value is not None and value > 0.1:
+                warnings.warn(f"{name}={value} is far above the learning rates GANs train with (1e-4 to 1e-3 with "
+                              f"Adam): each update overshoots, and training usually diverges or stalls with D's "
+                              f"loss at 0. Try 2e-4.", stacklevel=4)
         if isinstance(self.betas, (int, float, str)) or len(tuple(self.betas)) != 2:
             raise ValueError(f"betas is Adam's pair (beta1, beta2), e.g. betas=(0.5, 0.999); got {self.betas!r}")
         self.betas = tuple(float(b) for b in self.betas)
@@ -242,6 +247,7 @@ class GAN:
         self.interrupted = False
         self.provenance = None     # where a shipped reference model was trained (set by GAN.load)
         self._in_own_stream = False
+        self._optimizers_fresh_from_compact_copy = False       # set by load; fit warns once
 
     # the settings, read as attributes (gan.n_critic, gan.ema, ...) and as the dict checkpoints keep
     latent_dim = property(lambda self: self.settings.latent_dim)
@@ -266,8 +272,14 @@ class GAN:
         With an ema decay set, samples come from the averaged generator unless ema=False.
         """
         if z is None:
+            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+                raise ValueError(f"n is how many samples to draw, a whole number 0 or more; got {n!r}")
             z = self.noise(n, seed=seed)
-        elif z.dim() != 2 or z.shape[1] != self.latent_dim:
+        elif not isinstance(z, torch.Tensor):
+            z = torch.as_tensor(z, dtype=torch.float32)           # a NumPy array or a list
+        if z.dtype != torch.float32:
+            z = z.float()
+        if z.dim() != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (n, {self.latent_dim}), got {tuple(z.shape)}")
         net = self.ema_generator if (ema and self.ema_generator is not None) else self.generator
         was_training = net.training
@@ -478,8 +490,19 @@ class GAN:
             steps = epochs * math.ceil(data.shape[0] / batch_size)
         if steps is not None and int(steps) < 0:
             raise ValueError(f"steps must be >= 0, got {steps}")
-        if seconds is not None and not seconds > 0:
-            raise ValueError(f"seconds must be > 0, got {seconds}")
+        if seconds is not None and (isinstance(seconds, (bool, str)) or not isinstance(seconds, (int, float))
+                                    or not 0 < seconds < math.inf):
+            raise ValueError(f"seconds is a time budget in seconds, a number above 0 such as 60; got {seconds!r} "
+                             f"(to train until you press stop, give a large number)")
+        if batch_size < 2 and any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.generator.modules()):
+            raise ValueError(f"batch_size={batch_size} with batch norm in the generator: batch norm needs at "
+                             f"least 2 samples per batch; use a batch of 16 or more")
+        _checks.data_range(data, "the training images")
+        if self._optimizers_fresh_from_compact_copy:
+            self._optimizers_fresh_from_compact_copy = False
+            warnings.warn("this model was loaded from a compact copy, which keeps no optimizer state: training "
+                          "goes on with fresh Adam moments, not as the original run would have. Train from a full "
+                          "checkpoint (gan.save without compact) to continue exactly.", stacklevel=2)
         draw = self.batches(data, batch_size)
         _checks.shapes(self, self._a_few(data))      # not drawn from the trainer's stream: resuming stays exact
         first = self.step
