@@ -1,6 +1,7 @@
 """The friendly errors and warnings at the trainer's door: a learner's model or data that
 does not fit gets a sentence saying what is wrong and what to do, before any training.
 """
+import math
 import warnings
 
 import torch
@@ -93,3 +94,32 @@ def data_range(data, where="the data", background=False):
         warnings.warn(f"{where} lie in [{lo:.3g}, {hi:.3g}], like images in [0, 1], but ganlab's generators make "
                       f"images in [-1, 1] (tanh): rescale with images * 2 - 1 (ganlab.data.mnist gives [-1, 1])",
                       stacklevel=3)
+
+
+def budget(gan, data, steps, epochs, seconds, batch_size):
+    """fit's steps from steps= / epochs= / seconds=, each checked; and the data and model checked
+    for what a step would fail on or train badly with. Returns the number of steps (or None)."""
+    if steps is not None and epochs is not None:
+        raise ValueError("give steps= or epochs=, not both")
+    if steps is None and epochs is None and seconds is None:
+        raise ValueError("say how long to train: steps=, epochs= or seconds=")
+    if epochs is not None:
+        if not isinstance(data, torch.Tensor):
+            raise ValueError("epochs= needs a data tensor; with a sampler give steps=")
+        steps = epochs * math.ceil(data.shape[0] / batch_size)
+    if steps is not None and int(steps) < 0:
+        raise ValueError(f"steps must be >= 0, got {steps}")
+    if seconds is not None and (isinstance(seconds, (bool, str)) or not isinstance(seconds, (int, float))
+                                or not 0 < seconds < math.inf):
+        raise ValueError(f"seconds is a time budget in seconds, a number above 0 such as 60; got {seconds!r} "
+                         f"(to train until you press stop, give a large number)")
+    if batch_size < 2 and any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in gan.generator.modules()):
+        raise ValueError(f"batch_size={batch_size} with batch norm in the generator: batch norm needs at "
+                         f"least 2 samples per batch; use a batch of 16 or more")
+    data_range(data, "the training images")
+    if gan._optimizers_fresh_from_compact_copy:
+        gan._optimizers_fresh_from_compact_copy = False
+        warnings.warn("this model was loaded from a compact copy, which keeps no optimizer state: training "
+                      "goes on with fresh Adam moments, not as the original run would have. Train from a full "
+                      "checkpoint (gan.save without compact) to continue exactly.", stacklevel=3)
+    return steps

@@ -257,25 +257,13 @@ def print_scores(rows):
         print(f"{name:>24} {s['confident']:9.1%} {s['digits_present']:6d} {s['inception']:9.2f} {s['frechet']:8.1f}")
 
 
-def train_scored(gan, data, seconds, points=6, batch_size=None, n=1000, seed=1, progress=True):
-    """Train `gan` for `seconds` of training time and score it at `points` evenly spaced times.
-
-    Each time it scores n samples from the same fixed noise (seed) with digit_scores.
-    Returns a dict of lists (also appended to gan.extras["scores"]): seconds (the GAN's
-    total training time), step, confident, digits_present, inception, frechet. Equal *time*,
-    not equal steps, is the fair way to compare models whose steps cost different amounts.
-    (ganlab.race.scored does the training and scoring; it can also score at image counts.)
-    """
-    from .race import scored
-
-    log = gan.extras.setdefault("scores", {k: [] for k in (
-        "seconds", "step", "confident", "digits_present", "inception", "frechet")})
-    start = gan.elapsed
-    for p in scored(gan, data, seconds, points=points, n=n, seed=seed, batch_size=batch_size, progress=progress):
-        log["seconds"].append(start + p["seconds"])
-        for key in ("step", "confident", "digits_present", "inception", "frechet"):
-            log[key].append(p[key])
-    return log
+def __getattr__(name):
+    """classifier.train_scored, where notebooks have always found it, lives in ganlab.race
+    (which trains and scores); found here on first use, so classifier imports nothing of race."""
+    if name == "train_scored":
+        from .race import train_scored
+        return train_scored
+    raise AttributeError(f"module 'ganlab.classifier' has no attribute {name!r}")
 
 
 def main():

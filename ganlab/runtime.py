@@ -103,3 +103,40 @@ def fast_bfloat16(device, cpuinfo="/proc/cpuinfo"):
         return False
     flags = next((line for line in Path(cpuinfo).read_text().splitlines() if line.startswith("flags")), "")
     return bool({"avx512_bf16", "amx_bf16"} & set(flags.split()))
+
+
+class Streams:
+    """torch's global random streams as a trainer left them, kept apart from the notebook's.
+
+    Dropout inside a model draws from torch's global generators; a trainer swaps its own
+    state in while it trains (swapped_in) and out afterwards, so training never moves the
+    notebook's streams and a saved run resumes exactly. The CPU's stream is kept, and the
+    training device's (CUDA, MPS); every other device's is put back untouched."""
+
+    def __init__(self, seed, device):
+        self.seed, self.device, self.state, self._active = seed, torch.device(device), None, False
+
+    @contextlib.contextmanager
+    def swapped_in(self):
+        if self._active:                     # fit() swapped them in for its whole loop
+            yield
+            return
+        kind = self.device.type
+        self._active = True
+        with own_streams():
+            if self.state is None:
+                torch.manual_seed(self.seed)
+            else:
+                torch.set_rng_state(self.state["cpu"])
+                if kind == "cuda" and self.state.get("cuda") is not None:
+                    torch.cuda.set_rng_state(self.state["cuda"], self.device)
+                if kind == "mps" and self.state.get("mps") is not None:
+                    torch.mps.set_rng_state(self.state["mps"])
+            try:
+                yield
+            finally:
+                self._active = False
+                self.state = {"cpu": torch.get_rng_state(),
+                              "cuda": torch.cuda.get_rng_state(self.device) if kind == "cuda" else None}
+                if kind == "mps":
+                    self.state["mps"] = torch.mps.get_rng_state()

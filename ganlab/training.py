@@ -21,23 +21,21 @@ subclass that changes one step (ganlab.unrolled.UnrolledGAN).
 import contextlib
 import dataclasses
 import math
-import signal
-import threading
 import time
 import warnings
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from . import checkpoints as _checkpoints
+from .callbacks import LrSchedule, Progress, finish_the_step_on_interrupt, linear_decay  # noqa: F401
 from . import checks as _checks
 from . import ema as _ema
 from . import losses as _losses
 from .augment import random_shift  # noqa: F401  (ganlab.training.random_shift, as before)
 from .checkpoints import CheckpointError  # noqa: F401  (raised by GAN.load)
 from .data import training_tensor
-from .runtime import computing, fast_bfloat16, own_streams, resolve_device
+from .runtime import Streams, computing, fast_bfloat16, own_streams, resolve_device
 
 HISTORY_KEYS = ("step", "d_loss", "g_loss", "d_real", "d_fake", "time")
 
@@ -51,32 +49,6 @@ def recent_means(history, n=1000):
     last = history["step"][-1]
     keep = max(1, sum(step > last - n for step in history["step"]))
     return {k: sum(history[k][-keep:]) / keep for k in ("d_loss", "g_loss", "d_real", "d_fake")}
-
-
-def linear_decay(progress):
-    """A learning-rate schedule for fit(lr_schedule=...): the factor 1 - progress, from 1 down to 0."""
-    return 1.0 - progress
-
-
-@contextlib.contextmanager
-def _finish_the_step_on_interrupt():
-    """While fit runs, Ctrl-C (SIGINT, the notebook's stop button) lets the step under way
-    finish and then stops: a step is never half applied. A second press stops at once."""
-    pressed = []
-    if threading.current_thread() is not threading.main_thread():
-        yield pressed
-        return
-
-    def press(signum, frame):
-        if pressed:
-            raise KeyboardInterrupt
-        pressed.append(signum)
-
-    before = signal.signal(signal.SIGINT, press)
-    try:
-        yield pressed
-    finally:
-        signal.signal(signal.SIGINT, before if before is not None else signal.default_int_handler)
 
 
 class TrainingDiverged(FloatingPointError):
@@ -105,6 +77,29 @@ def _torch_at_least(major, minor):
 @dataclasses.dataclass
 class Settings:
     """What a GAN is besides its two networks: exactly what a checkpoint stores (gan.settings).
+
+    loss:           a name from ganlab.losses.names() or a Loss
+    latent_dim:     taken from generator.latent_dim when the builder set it
+    lr, d_lr, g_lr: learning rates (d_lr / g_lr override lr for one side)
+    betas:          Adam's betas; beta1 = 0.5 is DCGAN's choice (0.9 often oscillates)
+    optimizer:      "adam", "rmsprop" (the WGAN paper's choice) or "sgd"
+    n_critic:       discriminator updates per generator update
+    clip_value, penalty_weight: override the loss's weight clipping / gradient penalty
+    batch_size:     fit()'s batch size unless fit is given one
+    fresh_noise_for_g: G's update draws new noise instead of learning from the fake batch D
+                    just judged (one more generator pass per step; the case study does this)
+    augment:        shift every image D sees, real and generated, by up to this many
+                    pixels (ganlab.augment): on a small data set it keeps D from memorising
+    ema:            keep an exponential moving average of G's weights with this decay
+                    (e.g. 0.999) and sample from it (ganlab.ema)
+    channels_last:  store convolution weights and activations pixel by pixel, all channels
+                    of a pixel together (None: on for convolutional models on a CPU, where
+                    oneDNN's kernels prefer it; the same arithmetic in another order)
+    autocast:       "bfloat16" runs training's convolutions and matrix products in bfloat16
+                    (weights, optimizer and losses stay float32; sampling stays float32);
+                    "auto": bfloat16 where the device has it natively (runtime.fast_bfloat16),
+                    saved as "auto" so the model decides again wherever it is loaded.
+                    None (the default) trains in float32.
 
     A subclass with settings of its own declares them in a Settings subclass (see
     UnrolledGAN). Renaming or removing a field needs a migration in ganlab.checkpoints."""
@@ -158,30 +153,8 @@ class GAN:
     discriminator:  nn.Module, samples (B, ...) -> raw scores (B, 1), no final sigmoid
     device, seed:   where it trains; the seed of the trainer's noise, batch draws and dropout
                     (None: from torch's global RNG)
-    The settings (GAN.Settings, saved with the model):
-    loss:           a name from ganlab.losses.names() or a Loss
-    latent_dim:     taken from generator.latent_dim when the builder set it
-    lr, d_lr, g_lr: learning rates (d_lr / g_lr override lr for one side)
-    betas:          Adam's betas; beta1 = 0.5 is DCGAN's choice (0.9 often oscillates)
-    optimizer:      "adam", "rmsprop" (the WGAN paper's choice) or "sgd"
-    n_critic:       discriminator updates per generator update
-    clip_value, penalty_weight: override the loss's weight clipping / gradient penalty
-    batch_size:     fit()'s batch size unless fit is given one
-    fresh_noise_for_g: G's update draws new noise instead of learning from the fake batch D
-                    just judged (one more generator pass per step; the case study does this)
-    augment:        shift every image D sees, real and generated, by up to this many
-                    pixels (ganlab.augment): on a small data set it keeps D from memorising
-    ema:            keep an exponential moving average of G's weights with this decay
-                    (e.g. 0.999) and sample from it (ganlab.ema)
-    channels_last:  store convolution weights and activations pixel by pixel, all channels
-                    of a pixel together (None: on for convolutional models on a CPU, where
-                    oneDNN's kernels prefer it; the same arithmetic in another order)
-    autocast:       "bfloat16" runs training's convolutions and matrix products in bfloat16
-                    (weights, optimizer and losses stay float32; sampling stays float32);
-                    "auto": bfloat16 where the device has it natively (runtime.fast_bfloat16),
-                    saved as "auto" so the model decides again wherever it is loaded.
-                    None (the default) trains in float32.
-
+    loss and **settings: see GAN.Settings (e.g. lr=2e-4, n_critic=5, ema=0.999), kept in
+                    gan.settings and saved with the model.
     A subclass (class MyGAN(GAN)) is known to GAN.load by its name once it is defined.
     """
 
@@ -239,14 +212,13 @@ class GAN:
             seed = int(torch.randint(2**62, (1,)).item())
         self.seed = int(seed)
         self.rng = torch.Generator(device=self.device).manual_seed(self.seed)
-        self.dropout_rng = None          # torch's global stream as training left it (see _own_random_stream)
+        self.streams = Streams(self.seed, self.device)     # dropout's stream, as training left it
         self.step = 0
         self.elapsed = 0.0
         self.history = {k: [] for k in HISTORY_KEYS}
         self.extras = {}      # anything a notebook wants saved with the model (tensors, numbers, lists)
         self.interrupted = False
         self.provenance = None     # where a shipped reference model was trained (set by GAN.load)
-        self._in_own_stream = False
         self._optimizers_fresh_from_compact_copy = False       # set by load; fit warns once
 
     # the settings, read as attributes (gan.n_critic, gan.ema, ...) and as the dict checkpoints keep
@@ -424,27 +396,12 @@ class GAN:
             self.history[k].append(record[k])
         return record
 
-    @contextlib.contextmanager
     def _own_random_stream(self):
-        """Run with torch's global random stream swapped for the trainer's own (dropout draws from it)."""
-        if self._in_own_stream:            # fit() already swapped it for the whole loop
-            yield
-            return
-        cuda = self.device.type == "cuda"
-        self._in_own_stream = True
-        with torch.random.fork_rng(devices=[self.device] if cuda else []):
-            if self.dropout_rng is None:
-                torch.manual_seed(self.seed)
-            else:
-                torch.set_rng_state(self.dropout_rng["cpu"])
-                if cuda and self.dropout_rng.get("cuda") is not None:
-                    torch.cuda.set_rng_state(self.dropout_rng["cuda"], self.device)
-            try:
-                yield
-            finally:
-                self._in_own_stream = False
-                self.dropout_rng = {"cpu": torch.get_rng_state(),
-                                    "cuda": torch.cuda.get_rng_state(self.device) if cuda else None}
+        """torch's global streams swapped for the trainer's own while it trains (dropout draws from them)."""
+        return self.streams.swapped_in()
+
+    dropout_rng = property(lambda self: self.streams.state,
+                           lambda self, state: setattr(self.streams, "state", state))
 
     def batches(self, data, batch_size):
         """A function returning a fresh random batch of `data` (a tensor or a sampler)."""
@@ -478,63 +435,25 @@ class GAN:
         one call with the same steps (on one kind of device; a second stop press,
         which stops at once, or a callback that changes the models, is not covered).
         """
-        if steps is not None and epochs is not None:
-            raise ValueError("give steps= or epochs=, not both")
-        if steps is None and epochs is None and seconds is None:
-            raise ValueError("say how long to train: steps=, epochs= or seconds=")
         batch_size = batch_size or self.batch_size
         data = training_tensor(data, self.device)
-        if epochs is not None:
-            if not isinstance(data, torch.Tensor):
-                raise ValueError("epochs= needs a data tensor; with a sampler give steps=")
-            steps = epochs * math.ceil(data.shape[0] / batch_size)
-        if steps is not None and int(steps) < 0:
-            raise ValueError(f"steps must be >= 0, got {steps}")
-        if seconds is not None and (isinstance(seconds, (bool, str)) or not isinstance(seconds, (int, float))
-                                    or not 0 < seconds < math.inf):
-            raise ValueError(f"seconds is a time budget in seconds, a number above 0 such as 60; got {seconds!r} "
-                             f"(to train until you press stop, give a large number)")
-        if batch_size < 2 and any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.generator.modules()):
-            raise ValueError(f"batch_size={batch_size} with batch norm in the generator: batch norm needs at "
-                             f"least 2 samples per batch; use a batch of 16 or more")
-        _checks.data_range(data, "the training images")
-        if self._optimizers_fresh_from_compact_copy:
-            self._optimizers_fresh_from_compact_copy = False
-            warnings.warn("this model was loaded from a compact copy, which keeps no optimizer state: training "
-                          "goes on with fresh Adam moments, not as the original run would have. Train from a full "
-                          "checkpoint (gan.save without compact) to continue exactly.", stacklevel=2)
+        steps = _checks.budget(self, data, steps, epochs, seconds, batch_size)
         draw = self.batches(data, batch_size)
         _checks.shapes(self, self._a_few(data))      # not drawn from the trainer's stream: resuming stays exact
-        first = self.step
+        first, started, self.interrupted = self.step, time.perf_counter(), False
         stop_at = math.inf if steps is None else first + int(steps)
         every = every or (max(1, int(steps) // 10) if steps is not None else 100)
-        if seconds is None:
-            bar = tqdm(total=int(steps), desc=f"{self.loss.name} GAN", disable=not progress)
-        else:
-            bar = tqdm(total=round(seconds), unit="s", desc=f"{self.loss.name} GAN, {seconds:.0f} s",
-                       disable=not progress, bar_format="{l_bar}{bar}| {n:.0f}/{total} s [{remaining} left{postfix}]")
-        groups = self.d_optimizer.param_groups + self.g_optimizer.param_groups
-        base_lrs = [g["lr"] for g in groups]
-        started, called_at = time.perf_counter(), first
-        self.interrupted = False
+        bar, lrs, called_at = Progress(self.loss.name, steps, seconds, progress), \
+            LrSchedule(lr_schedule, self.d_optimizer, self.g_optimizer), first
         try:
-            with self._own_random_stream(), _finish_the_step_on_interrupt() as pressed:
+            with self._own_random_stream(), finish_the_step_on_interrupt() as pressed:
                 while self.step < stop_at:
                     now = time.perf_counter() - started
                     if seconds is not None and now > seconds:
                         break
-                    if lr_schedule is not None:
-                        done = max((self.step - first) / steps if steps else 0.0, now / seconds if seconds else 0.0)
-                        for g, lr in zip(groups, base_lrs):
-                            g["lr"] = lr * lr_schedule(min(done, 1.0))
-                    record = self.train_step(draw, batch_size, n_critic)
-                    if seconds is None:
-                        bar.update(1)
-                    elif self.step % 20 == 0:
-                        bar.n = min(now, seconds)
-                        bar.refresh()
-                    if self.step % 50 == 0:
-                        bar.set_postfix(step=self.step, D=f"{record['d_loss']:.3f}", G=f"{record['g_loss']:.3f}")
+                    lrs.before_step(max((self.step - first) / steps if steps else 0.0,
+                                        now / seconds if seconds else 0.0))
+                    bar.after_step(self.train_step(draw, batch_size, n_critic), now)
                     if callback is not None and ((self.step - first) % every == 0 or self.step == stop_at):
                         callback(self)
                         called_at = self.step
@@ -550,8 +469,7 @@ class GAN:
                 raise
         finally:
             bar.close()
-            for g, lr in zip(groups, base_lrs):
-                g["lr"] = lr
+            lrs.restore()
         return self.history
 
     def _a_few(self, data):
