@@ -67,7 +67,7 @@ def _raw_scores(gan, real):
     """False when D's scores of real samples and of samples far outside the data all lie in
     (0, 1), as a sigmoid's do. Raw scores of an untrained D can be that narrow on the data,
     but they move out of (0, 1) on samples a hundred times larger; a sigmoid's cannot."""
-    inside = lambda s: bool(((s > 0) & (s < 1)).all())          # noqa: E731
+    inside = lambda s: bool(((s >= 0) & (s <= 1)).all())        # noqa: E731  (a sigmoid's may round to 0 or 1)
     x = real[: 2 * gan.pack]
     if not (isinstance(x, torch.Tensor) and x.is_floating_point()) or not inside(gan.score(x)):
         return True

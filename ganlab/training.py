@@ -146,6 +146,11 @@ class Settings:
             bool(self.fresh_noise_for_g)
 
 
+def _setting(name):
+    """gan.NAME reads and writes gan.settings.NAME, so what is saved is what trains."""
+    return property(lambda self: getattr(self.settings, name), lambda self, v: setattr(self.settings, name, v))
+
+
 class GAN:
     """A generator, a discriminator, their optimizers, a loss and a history.
 
@@ -198,6 +203,7 @@ class GAN:
         self.generator = generator.to(self.device, **layout)
         self.discriminator = discriminator.to(self.device, **layout)
         self.pack = getattr(discriminator, "pack", 1)
+        self._packs_itself = any(getattr(m, "packs_itself", False) for m in discriminator.modules())
         self.ema_generator = _ema.averaged_copy(self.generator) if s.ema is not None else None
         self.d_optimizer = _optimizer(s.optimizer, self.discriminator.parameters(), s.d_lr or s.lr, s.betas,
                                       self.device)
@@ -222,12 +228,8 @@ class GAN:
         self._optimizers_fresh_from_compact_copy = False       # set by load; fit warns once
 
     # the settings, read as attributes (gan.n_critic, gan.ema, ...) and as the dict checkpoints keep
-    latent_dim = property(lambda self: self.settings.latent_dim)
-    n_critic = property(lambda self: self.settings.n_critic)
-    ema = property(lambda self: self.settings.ema)
-    batch_size = property(lambda self: self.settings.batch_size)
-    augment = property(lambda self: self.settings.augment)
-    fresh_noise_for_g = property(lambda self: self.settings.fresh_noise_for_g)
+    latent_dim, n_critic, ema = _setting("latent_dim"), _setting("n_critic"), _setting("ema")
+    batch_size, augment, fresh_noise_for_g = _setting("batch_size"), _setting("augment"), _setting("fresh_noise_for_g")
     config = property(lambda self: dataclasses.asdict(self.settings))
 
     # ------------------------------------------------------------ sampling
@@ -266,7 +268,7 @@ class GAN:
 
         weights: a {name: tensor} dict to use instead of D's own (for look-ahead steps).
         """
-        if self.pack > 1:
+        if self.pack > 1 and not self._packs_itself:       # a discriminator of your own with .pack set
             if x.shape[0] % self.pack:
                 raise ValueError(f"batch of {x.shape[0]} is not a multiple of the discriminator's pack={self.pack}")
             x = x.reshape(x.shape[0] // self.pack, self.pack * x.shape[1], *x.shape[2:])

@@ -33,7 +33,7 @@ import dataclasses
 
 import torch
 
-from .training import GAN
+from .training import GAN, _setting
 
 
 @dataclasses.dataclass
@@ -52,8 +52,7 @@ class UnrolledGAN(GAN):
     """A GAN whose generator learns against D as it will be after `unroll` more updates."""
 
     Settings = UnrolledSettings
-    unroll = property(lambda self: self.settings.unroll)
-    real_term = property(lambda self: self.settings.real_term)
+    unroll, real_term = _setting("unroll"), _setting("real_term")
 
     def __init__(self, generator, discriminator, unroll=5, real_term=True, **settings):
         super().__init__(generator, discriminator, unroll=unroll, real_term=real_term, **settings)
