@@ -33,7 +33,7 @@ from torch import nn
 
 from . import checks as _checks
 from . import data as _data
-from .runtime import resolve_device
+from .runtime import resolve_device, with_own_seed
 
 WEIGHTS = Path(__file__).parent / "_data" / "mnist_classifier.pt"
 FRECHET_N = 1000                     # images per Fréchet distance, generated and real alike
@@ -57,6 +57,7 @@ class MNISTClassifier(nn.Module):
         return self.head(self.conv(x))
 
 
+@with_own_seed
 def train_classifier(epochs=10, batch_size=64, lr=2e-3, seed=0, device=None, progress=True):
     """Train a fresh classifier on the shipped "train" digits; returns (model, accuracy on the 2,000 others)."""
     from tqdm.auto import tqdm

@@ -14,6 +14,7 @@ import torch
 from . import conditional, models
 from . import store as _store
 from .modes import mode
+from .runtime import with_own_seed
 from .store import reference_export
 from .training import GAN
 from .unrolled import UnrolledGAN
@@ -38,10 +39,10 @@ def _settings(defaults, name, changes):
     return dict(defaults, **changes)
 
 
+@with_own_seed
 def mlp_mnist(seed=0, device=None, **changes):
     """Notebook 03's MLP GAN for MNIST; keyword arguments change single settings of MLP_MNIST."""
     c = _settings(MLP_MNIST, "MLP_MNIST", changes)
-    torch.manual_seed(seed)
     g = models.mlp_generator(latent_dim=c["latent_dim"], hidden=c["g_hidden"], activation=c["g_activation"],
                              batch_norm=c["g_batch_norm"])
     d = models.mlp_discriminator(hidden=c["d_hidden"], activation=c["d_activation"], dropout=c["dropout"],
@@ -66,19 +67,20 @@ DCGAN_TUNED = dict(DCGAN_PAPER, d_width=32, d_batch_norm=False, spectral_norm=Tr
                    ema=0.999, augment=2, refine=1, autocast="auto")
 
 
+@with_own_seed
 def dcgan_mnist(seed=0, device=None, **changes):
     """Notebook 04's DCGAN as the paper has it: z of 100, transposed convolutions, N(0, 0.02) init,
     Adam(2e-4, β1 0.5), batches of 64; keyword arguments change single settings of DCGAN_PAPER."""
     return _dcgan(_settings(DCGAN_PAPER, "DCGAN_PAPER", changes), seed, device)
 
 
+@with_own_seed
 def dcgan_tuned(seed=0, device=None, **changes):
     """Notebook 04's DCGAN with the fixes it measured (DCGAN_TUNED); changes as for dcgan_mnist."""
     return _dcgan(_settings(DCGAN_TUNED, "DCGAN_TUNED", changes), seed, device)
 
 
 def _dcgan(c, seed, device):
-    torch.manual_seed(seed)
     g = models.dcgan_generator(latent_dim=c["latent_dim"], width=c["width"], refine=c["refine"])
     d = models.dcgan_discriminator(width=c["d_width"] or c["width"], batch_norm=c["d_batch_norm"],
                                    spectral_norm=c["spectral_norm"])
@@ -95,10 +97,10 @@ CONDITIONAL_MNIST = dict(style_dim=64, g_hidden=(256, 256, 256), d_hidden=(256, 
                          loss="non-saturating")
 
 
+@with_own_seed
 def conditional_mnist(seed=0, device=None, **changes):
     """Notebook 07's class-conditional GAN for MNIST (train it on ganlab.conditional.pairs)."""
     c = _settings(CONDITIONAL_MNIST, "CONDITIONAL_MNIST", changes)
-    torch.manual_seed(seed)
     g = conditional.ConditionalGenerator(style_dim=c["style_dim"], hidden=c["g_hidden"])
     d = conditional.ProjectionDiscriminator(hidden=c["d_hidden"], spectral_norm=c["spectral_norm"],
                                             projection=c["projection"])
@@ -207,6 +209,7 @@ WGAN_SETTINGS = {
 }
 
 
+@with_own_seed
 def wgan_mnist(loss="wgan-gp", width=16, latent_dim=100, seed=0, device=None, **changes):
     """A Wasserstein GAN for MNIST: the DCGAN generator and a DCGAN critic without batch norm.
 
@@ -215,7 +218,6 @@ def wgan_mnist(loss="wgan-gp", width=16, latent_dim=100, seed=0, device=None, **
     """
     if loss not in WGAN_SETTINGS:
         raise ValueError(f"loss must be one of {', '.join(WGAN_SETTINGS)}, got {loss!r}")
-    torch.manual_seed(seed)
     g = models.dcgan_generator(latent_dim=latent_dim, width=width)
     critic = models.dcgan_discriminator(width=width, batch_norm=False)
     settings = {**WGAN_SETTINGS[loss], "batch_size": 64, **changes}
@@ -231,10 +233,10 @@ PACGAN_TOY = dict(latent_dim=2, g_hidden=(400, 400, 400, 400), d_hidden=(200, 20
                   lr=1e-4, betas=(0.8, 0.999), packs_per_batch=100, loss="non-saturating")
 
 
+@with_own_seed
 def pacgan_toy(pack=1, seed=0, device=None, unroll=0, **changes):
     """The PacGAN paper's 2D GAN with a discriminator that judges `pack` samples at once."""
     c = dict(PACGAN_TOY, **changes)
-    torch.manual_seed(seed)
     g = models.mlp_generator(latent_dim=c["latent_dim"], hidden=c["g_hidden"], out_shape=(2,), output=None,
                              batch_norm=True)
     d = models.mlp_discriminator(in_shape=(2,), hidden=c["d_hidden"], maxout=c["maxout"], pack=pack)
@@ -257,10 +259,10 @@ METZ_TOY = dict(latent_dim=256, hidden=(128, 128), activation="tanh", gain=1.4, 
                 betas=(0.5, 0.999), batch_size=512, loss="minimax", real_term=True)
 
 
+@with_own_seed
 def unrolled_toy(unroll=5, seed=0, device=None, **changes):
     """The unrolled GAN's demo setup on 2D data (METZ_TOY); unroll=0: the same GAN without look-ahead."""
     c = _settings(METZ_TOY, "METZ_TOY", changes)
-    torch.manual_seed(seed)
     g = models.mlp_generator(latent_dim=c["latent_dim"], hidden=c["hidden"], out_shape=(2,),
                              activation=c["activation"], output=None)
     d = models.mlp_discriminator(in_shape=(2,), hidden=c["hidden"], activation=c["activation"])
@@ -274,6 +276,7 @@ def unrolled_toy(unroll=5, seed=0, device=None, **changes):
     return GAN(g, d, **settings)
 
 
+@with_own_seed
 def toy_gan(loss="non-saturating", seed=0, device=None, latent_dim=2, hidden=(128, 128), d_hidden=None,
             pack=1, minibatch_std=False, unroll=0, **settings):
     """A GAN for 2D toy data (notebooks 02, 05, 06): MLP generator and discriminator (or critic).
@@ -282,7 +285,6 @@ def toy_gan(loss="non-saturating", seed=0, device=None, latent_dim=2, hidden=(12
     pack, minibatch_std: the discriminator options of ganlab.models.mlp_discriminator.
     unroll: G looks ahead this many D updates (an UnrolledGAN); 0 for a plain GAN.
     """
-    torch.manual_seed(seed)
     g = models.mlp_generator(latent_dim=latent_dim, hidden=hidden, out_shape=(2,), output=None)
     d = models.mlp_discriminator(in_shape=(2,), hidden=d_hidden or hidden, pack=pack,
                                  minibatch_std=minibatch_std)

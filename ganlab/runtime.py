@@ -9,6 +9,8 @@ The modes (reference / full / quick, budget) live in ganlab.modes and the kept r
 have always found them.
 """
 import contextlib
+import functools
+import inspect
 import os
 import platform
 import random
@@ -80,6 +82,20 @@ def seeded(n):
     with own_streams():
         torch.manual_seed(n)
         yield
+
+
+def with_own_seed(function):
+    """function(..., seed=...) runs with torch's generators seeded at its seed (seeded), so it
+    makes the same thing every time and leaves the caller's random streams where they were."""
+    signature = inspect.signature(function)
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        with seeded(bound.arguments["seed"]):
+            return function(*args, **kwargs)
+    return run
 
 
 def machine_name(device):

@@ -184,3 +184,17 @@ def test_reference_mode_finds_the_shipped_results_from_another_place(tmp_path, m
     assert "device cpu, digits 8000" in capsys.readouterr().out
     other_recipe = ganlab.runtime.cached("numbers", lambda: 3, settings=dict(there, recipe="another"))
     assert other_recipe == 3 and "computing it here" in capsys.readouterr().out
+
+
+def test_a_recipe_never_moves_the_notebooks_random_stream():
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    torch.manual_seed(5)
+    a = recipes.toy_gan(seed=7, hidden=(8,))
+    assert torch.equal(torch.rand(3), expected)                       # the caller's stream, untouched
+    b = recipes.toy_gan("non-saturating", 7, hidden=(8,))             # the seed given by position too
+    assert all(torch.equal(p, q) for p, q in zip(a.generator.parameters(), b.generator.parameters()))
+    with ganlab.runtime.seeded(3):
+        inside = torch.rand(2)
+    torch.manual_seed(3)
+    assert torch.equal(inside, torch.rand(2))
