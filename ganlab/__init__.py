@@ -10,6 +10,9 @@ idea and can be read in one sitting:
     models      MLP and DCGAN generators / discriminators, DCGAN init
     losses      every GAN loss in one registry, by name
     training    GAN: the one training loop every notebook uses
+    settings    GAN.Settings: what a GAN is besides its networks, what a checkpoint stores
+    callbacks, ema, augment, checks   small pieces beside the loop (progress, lr schedule, stop
+                press; the weight average; shifted views; the friendly model and data checks)
     unrolled    UnrolledGAN: G looks ahead at D's next updates (a subclass of GAN)
     checkpoints saving and loading a GAN (plain data, weights_only=True)
     recipes     the tuned GANs of the series, train-or-load
@@ -33,7 +36,7 @@ Quick start::
                      loss="non-saturating")
     history = gan.fit(data, steps=2000)          # or seconds=60
 """
-from . import modes, store, runtime, data, models, losses, checkpoints, training, unrolled, moment_matching, metrics  # noqa: F401
+from . import modes, store, runtime, data, models, settings, callbacks, ema, augment, checks, losses, checkpoints, training, unrolled, moment_matching, metrics  # noqa: F401
 from . import results  # noqa: F401
 from . import classifier  # noqa: F401
 from . import conditional, critics, recipes, collapse, exercises  # noqa: F401
