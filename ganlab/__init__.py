@@ -36,7 +36,8 @@ Quick start::
                      loss="non-saturating")
     history = gan.fit(data, steps=2000)          # or seconds=60
 """
-from . import modes, store, runtime, data, models, settings, callbacks, ema, augment, checks, losses, checkpoints, training, unrolled, moment_matching, metrics  # noqa: F401
+from . import modes, store, runtime, data, models, losses, checkpoints  # noqa: F401
+from . import settings, callbacks, ema, augment, checks, training, unrolled, moment_matching, metrics  # noqa: F401
 from . import results  # noqa: F401
 from . import classifier  # noqa: F401
 from . import conditional, critics, recipes, collapse, exercises  # noqa: F401
