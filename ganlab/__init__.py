@@ -3,11 +3,16 @@
 Notebooks hold the story; this package holds the machinery. Each module is one
 idea and can be read in one sitting:
 
-    runtime     device(), seed(), the three modes (reference, full, quick) and budget()
+    runtime     device(), seed(), seeded(): where code runs and its random state
+    modes       the three modes (reference, full, quick) and budget()
+    store       kept results and models: cached(), train_or_load()'s ladder, nothing lost
     data        2D toy distributions and MNIST (offline fallback included)
     models      MLP and DCGAN generators / discriminators, DCGAN init
     losses      every GAN loss in one registry, by name
     training    GAN: the one training loop every notebook uses
+    settings    GAN.Settings: what a GAN is besides its networks, what a checkpoint stores
+    callbacks, ema, augment, checks   small pieces beside the loop (progress, lr schedule, stop
+                press; the weight average; shifted views; the friendly model and data checks)
     unrolled    UnrolledGAN: G looks ahead at D's next updates (a subclass of GAN)
     checkpoints saving and loading a GAN (plain data, weights_only=True)
     recipes     the tuned GANs of the series, train-or-load
@@ -31,7 +36,8 @@ Quick start::
                      loss="non-saturating")
     history = gan.fit(data, steps=2000)          # or seconds=60
 """
-from . import runtime, data, models, losses, checkpoints, training, unrolled, moment_matching, metrics  # noqa: F401
+from . import modes, store, runtime, data, models, losses, checkpoints  # noqa: F401
+from . import settings, callbacks, ema, augment, checks, training, unrolled, moment_matching, metrics  # noqa: F401
 from . import results  # noqa: F401
 from . import classifier  # noqa: F401
 from . import conditional, critics, recipes, collapse, exercises  # noqa: F401

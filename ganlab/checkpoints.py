@@ -14,16 +14,50 @@ across kinds of device (a CUDA generator's state means nothing to a CPU one), so
 on another kind of device its stream restarts from a seed derived from the
 saved one, and loading says so. Loading never touches torch's global random state.
 """
+import dataclasses
 import datetime
-import os
 from pathlib import Path
 
 import torch
 
 from . import models as _models
+from . import store as _store
 
 FORMAT = "ganlab-gan/2"
-_READABLE = ("ganlab-gan/1", FORMAT)
+# every format ganlab has written, each with the step that turns it into the next
+# (tests/fixtures/checkpoints holds a file of each). A setting renamed or removed from
+# GAN.Settings needs a new format and a step here.
+#   ganlab-gan/1  (until 04df504): no kind, unroll in the config, torch's global stream as torch_rng
+#   ganlab-gan/2  the kind, the trainer's seed and dropout stream, the device its noise stream is for
+MIGRATIONS = {
+    "ganlab-gan/1": lambda saved: ("ganlab-gan/2", _from_format_1(saved)),
+}
+# a spec that builds more parameters than this is refused before it is built (a small file
+# can ask for a 40 GB model); the largest model of the series has about 3 million
+MAX_PARAMETERS = 200_000_000
+
+
+def _from_format_1(saved):
+    config = dict(saved["config"])
+    unroll = config.pop("unroll", 0)
+    if unroll:
+        config["unroll"], config["real_term"] = unroll, False     # format 1's look-ahead had no real term
+    return dict(saved, config=config, kind="UnrolledGAN" if unroll else "GAN", seed=saved.get("seed", 0),
+                rng_device="cpu", dropout_rng={"cpu": saved["torch_rng"], "cuda": None} if "torch_rng" in saved else None)
+
+
+def migrate(saved, path="the checkpoint"):
+    """`saved` (a checkpoint's dict) in the current format, or a CheckpointError saying why not."""
+    seen = saved.get("format") if isinstance(saved, dict) else None
+    while isinstance(seen, str) and seen in MIGRATIONS:
+        seen, saved = MIGRATIONS[seen](saved)
+        saved["format"] = seen
+    if seen == FORMAT:
+        return saved
+    if isinstance(seen, str) and seen.startswith("ganlab-gan/"):
+        raise CheckpointError(f"{path} was saved by a newer ganlab (format {seen}; this one reads up to {FORMAT}): "
+                              f"update ganlab to load it")
+    raise CheckpointError(f"{path} is not a ganlab GAN checkpoint (saved by GAN.save)")
 
 
 class CheckpointError(ValueError):
@@ -72,10 +106,10 @@ def save(gan, path, compact=False):
     """Write state(gan) (or compact_state) to `path` through a temporary file, so a crash never
     leaves half a file."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(compact_state(gan) if compact else state(gan), tmp)
-    os.replace(tmp, path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder: give the checkpoint a file name, e.g. {path / 'run.pt'}")
+    saved = compact_state(gan) if compact else state(gan)
+    _store.write(path, lambda tmp: torch.save(saved, tmp))
     return path
 
 
@@ -93,35 +127,32 @@ def read(path):
             f"or hold something other than plain tensors and numbers: delete it and train again, or "
             f"download it again. (Do not load it with weights_only=False: a file that needs it can run code.)"
         ) from None
-    if not isinstance(saved, dict) or saved.get("format") not in _READABLE:
-        raise CheckpointError(f"{path} is not a ganlab GAN checkpoint (saved by GAN.save)")
-    return saved
+    return migrate(saved, path)
 
 
-def load(path, generator=None, discriminator=None, device=None):
-    """A GAN (or UnrolledGAN, ConditionalGAN) rebuilt from `path`: models, optimizers, step, history, extras,
-    random streams."""
-    from .conditional import ConditionalGAN
-    from .training import GAN
-    from .unrolled import UnrolledGAN
-
+def load(path, generator=None, discriminator=None, device=None, kinds=None, asked=None):
+    """A GAN (or a subclass of it) rebuilt from `path`: models, optimizers, step, history, extras,
+    random streams. kinds: {class name: class} (GAN.kinds); asked: the class load was called on."""
     saved = read(path)
-    config = dict(saved["config"])
-    unroll = config.pop("unroll", 0)                      # format 1 kept it in the config
-    kind = saved.get("kind", "UnrolledGAN" if unroll else "GAN")
-    if kind == "UnrolledGAN":
-        cls, config["unroll"] = UnrolledGAN, config.get("unroll", unroll)
-    elif kind == "GAN":
-        cls = GAN
-    elif kind == "ConditionalGAN":
-        cls = ConditionalGAN
-    else:
-        raise CheckpointError(f"{path} holds a {kind}, which this version of ganlab does not know")
+    kind = saved.get("kind", "GAN")
+    cls = asked if asked is not None and asked.__name__ == kind else (kinds or {}).get(kind)
+    if cls is None:
+        raise CheckpointError(f"{path} holds a {kind}, a class this session does not know: run the cell that "
+                              f"defines class {kind}(GAN) first, then load it with {kind}.load(...)")
+    missing = [k for k in ("config", "generator", "discriminator", "history", "step") if k not in saved]
+    if missing:
+        raise CheckpointError(f"{path} lacks {', '.join(missing)}: it is damaged or was not written by "
+                              f"GAN.save; train again or download it again")
+    fields = {f.name for f in dataclasses.fields(cls.Settings)}
+    unknown = sorted(set(saved["config"]) - fields)
+    if unknown:
+        raise CheckpointError(f"{path} has settings {unknown} that {cls.__name__} does not have: it was saved by "
+                              f"another version of ganlab or of your class {cls.__name__}")
     with torch.random.fork_rng(devices=[]):           # rebuilding initialises weights: keep torch's stream
-        generator = generator if generator is not None else _rebuild(saved["generator_spec"], "generator", path)
+        generator = generator if generator is not None else _rebuild(saved.get("generator_spec"), "generator", path)
         discriminator = discriminator if discriminator is not None else _rebuild(
-            saved["discriminator_spec"], "discriminator", path)
-    gan = cls(generator, discriminator, device=device, seed=saved.get("seed", 0), **config)
+            saved.get("discriminator_spec"), "discriminator", path)
+    gan = cls(generator, discriminator, device=device, seed=saved.get("seed", 0), **saved["config"])
     try:
         gan.generator.load_state_dict(saved["generator"])
         gan.discriminator.load_state_dict(saved["discriminator"])
@@ -129,13 +160,15 @@ def load(path, generator=None, discriminator=None, device=None):
             gan.ema_generator.load_state_dict(saved["ema_generator"])
     except RuntimeError as err:
         raise CheckpointError(f"{path} does not match the models given: {str(err)[:300]}") from None
-    if saved["g_optimizer"] is not None:                   # a compact copy has none
+    if saved.get("g_optimizer") is not None:                   # a compact copy has none
         gan.g_optimizer.load_state_dict(saved["g_optimizer"])
         gan.d_optimizer.load_state_dict(saved["d_optimizer"])
+    else:
+        gan._optimizers_fresh_from_compact_copy = True
     gan.extras = {k: ([t.float() if torch.is_tensor(t) and t.dtype == torch.half else t for t in v]
                       if isinstance(v, list) else v.float() if torch.is_tensor(v) and v.dtype == torch.half else v)
                   for k, v in saved.get("extras", {}).items()}
-    gan.step, gan.elapsed = saved["step"], saved["elapsed"]
+    gan.step, gan.elapsed = saved["step"], saved.get("elapsed", 0.0)
     gan.provenance = saved.get("provenance")              # only compact copies carry one
     gan.history = {k: list(v) for k, v in saved["history"].items()}
     _restore_streams(gan, saved, path)
@@ -154,8 +187,6 @@ def _restore_streams(gan, saved, path):
     if dropout is not None:
         gan.dropout_rng = {"cpu": dropout["cpu"],
                            "cuda": dropout.get("cuda") if gan.device.type == saved.get("rng_device") else None}
-    elif "torch_rng" in saved:                              # format 1 saved torch's global state
-        gan.dropout_rng = {"cpu": saved["torch_rng"], "cuda": None}
 
 
 def _spec(module):
@@ -171,4 +202,14 @@ def _rebuild(spec, which, path):
         raise ValueError(f"{path} holds a {which} that ganlab did not build: pass a fresh "
                          f"instance as {which}=... to GAN.load")
     name, kwargs = spec
-    return _models.rebuild((name, {k: tuple(v) if isinstance(v, list) else v for k, v in kwargs.items()}))
+    spec = (name, {k: tuple(v) if isinstance(v, list) else v for k, v in kwargs.items()})
+    try:
+        with torch.device("meta"):                       # shapes only: count before building for real
+            n = sum(p.numel() for p in _models.rebuild(spec).parameters())
+    except (TypeError, ValueError) as err:
+        raise CheckpointError(f"{path}: its {which} cannot be rebuilt ({err})") from None
+    if n > MAX_PARAMETERS:
+        raise CheckpointError(f"{path} asks for a {which} of {n:,} parameters ({n * 4 / 1e9:.0f} GB), more than "
+                              f"ganlab builds from a file ({MAX_PARAMETERS:,}): it was not built. If you trust the "
+                              f"file and have the memory, build the {which} yourself and pass it as {which}=...")
+    return _models.rebuild(spec)

@@ -28,13 +28,22 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import checks as _checks
 from . import models
 from .training import GAN
 
 
 def one_hot(labels, n_classes=10, device=None):
     """Labels (an int, a list, a range or a tensor of ints) as float one-hot rows (N, n_classes)."""
-    labels = torch.as_tensor(list(labels) if isinstance(labels, range) else labels, device=device).reshape(-1)
+    if isinstance(labels, str):
+        raise TypeError(f"labels are class numbers, got the text {labels!r}: write labels={labels.strip()!r}"
+                        f" without quotes, e.g. labels=7" if labels.strip().isdigit() else
+                        f"labels are class numbers (an int, a list or a tensor of ints), got the text {labels!r}")
+    labels = torch.as_tensor(list(labels) if isinstance(labels, range) else labels, device=device)
+    if labels.dim() == 2 and labels.shape[1] == n_classes and len(labels) > 1:
+        raise ValueError(f"labels look one-hot (shape {tuple(labels.shape)}); give the class numbers instead: "
+                         f"labels.argmax(1)")
+    labels = labels.reshape(-1)
     if labels.is_floating_point() and not torch.equal(labels, labels.round()):
         raise ValueError(f"labels must be whole class numbers, got {labels.tolist()[:10]}; for a mix of two "
                          f"classes build G's input yourself (see label_path)")
@@ -48,6 +57,10 @@ def pairs(images, labels, n_classes=10):
     """Real training pairs for a ConditionalGAN: (N, pixels + n_classes), on the images' device."""
     if len(images) != len(labels):
         raise ValueError(f"{len(images)} images but {len(labels)} labels: give one label per image")
+    if not torch.as_tensor(images).is_floating_point():
+        raise TypeError(f"images are {images.dtype} (pixel values 0-255?): use images.float() / 127.5 - 1 for the "
+                        f"range [-1, 1] of a tanh generator, as ganlab.data.mnist() returns")
+    _checks.data_range(images if images.dim() == 4 else images.reshape(len(images), 1, 1, -1), "the images")
     return torch.cat([images.flatten(1).float(), one_hot(labels, n_classes, images.device)], dim=1)
 
 

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from . import losses as _losses
-from .runtime import resolve_device
+from .runtime import resolve_device, with_own_seed
 
 
 def wasserstein_1d(x, y):
@@ -56,6 +56,7 @@ def small_net(in_dim=1, hidden=64, depth=2, activation=nn.LeakyReLU):
     return nn.Sequential(*layers, nn.Linear(width, 1))
 
 
+@with_own_seed
 def estimate_divergence(real, fake, loss="non-saturating", steps=300, lr=1e-3, seed=0):
     """Train a fresh small net to tell `real` from `fake` (both (N, d)); return what it measures.
 
@@ -68,7 +69,6 @@ def estimate_divergence(real, fake, loss="non-saturating", steps=300, lr=1e-3, s
     how steeply the score changes with the sample, |∂ s / ∂ x| ("score_slope").
     """
     loss = _losses.get(loss)
-    torch.manual_seed(seed)
     net = small_net(real.shape[1]).to(real.device)
     fake = fake.to(real.device)
     # start from a flat score (slope 0): a gradient-penalised critic that starts with the wrong
@@ -129,6 +129,7 @@ def sliding_apart(shifts, n=2000, std=0.1, train_steps=300, seed=0, progress=Tru
     return out
 
 
+@with_own_seed
 def clipped_critic(real, fake, clip_value=None, penalty_weight=None, depth=8, hidden=64, steps=500,
                    lr=5e-5, seed=0, device=None):
     """Train a deep MLP critic on real vs fake (both (N, d)) with weight clipping or a gradient penalty.
@@ -140,7 +141,6 @@ def clipped_critic(real, fake, clip_value=None, penalty_weight=None, depth=8, hi
     if (clip_value is None) == (penalty_weight is None):
         raise ValueError("give exactly one of clip_value= or penalty_weight=")
     dev = resolve_device(device)
-    torch.manual_seed(seed)
     critic = small_net(real.shape[1], hidden, depth, activation=nn.ReLU).to(dev)
     real, fake = real.to(dev), fake.to(dev)
     gen = torch.Generator(device=dev).manual_seed(seed)

@@ -262,6 +262,13 @@ def training_tensor(data, device=None):
                 "generator, as ganlab.data.mnist() returns" if data.dtype == torch.uint8 else
                 ": convert it with data.float()")
         raise TypeError(f"data is {data.dtype}, GANs here train on floating-point data{hint}")
+    data = data.detach()                            # data that carries a graph: its numbers only
+    if data.dtype != torch.float32:                 # float64 from NumPy, float16: the models' float32
+        data = data.float()
+    bad = (~torch.isfinite(data)).sum().item()
+    if bad:
+        raise ValueError(f"data holds {bad} NaN or infinite value(s): a GAN trained on them diverges. Find them "
+                         f"with torch.isfinite(data).all(dim=1) and drop or fix those samples")
     return data.to(dev)
 
 
@@ -272,6 +279,11 @@ def _read_once(source):
     if isinstance(source, torch.utils.data.TensorDataset):
         return source.tensors[0]
     first = lambda item: item[0] if isinstance(item, (tuple, list)) else item          # noqa: E731
+    item = source.dataset[0] if isinstance(source, torch.utils.data.DataLoader) else source[0]
+    if isinstance(item, dict):
+        raise TypeError(f"the {type(source).__name__}'s items are dicts (keys {sorted(item)[:5]}); ganlab reads "
+                        f"an item's images first, as torchvision's (image, label) pairs: pass the image tensor "
+                        f"itself, e.g. torch.stack([item['image'] for item in dataset])")
     if isinstance(source, torch.utils.data.DataLoader):
         parts = [first(batch) for batch in tqdm(source, desc="reading the DataLoader once", leave=False)]
         kind = "DataLoader"

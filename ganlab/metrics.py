@@ -55,6 +55,9 @@ def mmd(x, y, bandwidths=(0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)):
     differentiable in x (so a generator can be trained to minimise it), and
     the bandwidths set which scales of difference it can see.
     """
+    if tuple(x.shape[1:]) != tuple(y.shape[1:]):
+        raise ValueError(f"mmd compares samples of one shape; got {tuple(x.shape[1:])} and {tuple(y.shape[1:])} "
+                         f"per sample (shapes {tuple(x.shape)} and {tuple(y.shape)})")
     x, y = x.reshape(x.shape[0], -1), y.reshape(y.shape[0], -1)
     xy = torch.cat([x, y])
     d2 = torch.cdist(xy, xy).pow(2)                        # (Nx+Ny, Nx+Ny)

@@ -84,7 +84,7 @@ def mlp_discriminator(in_shape=(1, 28, 28), hidden=(256, 256), activation="leaky
     """
     in_shape = tuple(in_shape)
     norm = nn.utils.parametrizations.spectral_norm if spectral_norm else (lambda layer: layer)
-    layers, width = [nn.Flatten()], _numel(in_shape) * pack
+    layers, width = [Pack(pack, _numel(in_shape)) if pack > 1 else nn.Flatten()], _numel(in_shape) * pack
     for h in hidden:
         if maxout:
             layers += [norm(nn.Linear(width, h * maxout)), Maxout(maxout)]
@@ -102,6 +102,26 @@ def mlp_discriminator(in_shape=(1, 28, 28), hidden=(256, 256), activation="leaky
     return _tag(net, "mlp_discriminator", in_shape=in_shape, hidden=tuple(hidden),
                 activation=activation, dropout=dropout, pack=pack, spectral_norm=spectral_norm,
                 minibatch_std=minibatch_std, maxout=maxout)
+
+
+class Pack(nn.Module):
+    """PacGAN's packing inside D: (B, ...) samples -> (B / pack, pack * features) rows, the
+    consecutive samples k*pack ... k*pack + pack - 1 side by side in row k (in order).
+    Rows already packed (pack * features wide) pass through flattened."""
+
+    packs_itself = True
+
+    def __init__(self, pack, features):
+        super().__init__()
+        self.pack, self.features = pack, features
+
+    def forward(self, x):
+        x = x.flatten(1)
+        if x.shape[1] == self.pack * self.features:
+            return x
+        if x.shape[0] % self.pack:
+            raise ValueError(f"batch of {x.shape[0]} is not a multiple of the discriminator's pack={self.pack}")
+        return x.reshape(x.shape[0] // self.pack, self.pack * self.features)
 
 
 class Maxout(nn.Module):

@@ -29,7 +29,7 @@ def images_seen(gan):
 def scored(gan, data, seconds, points=6, images=(), n=1000, seed=1, batch_size=None, progress=False):
     """Train `gan` for `seconds`, scoring at `points` even times and at each count in `images`.
 
-    The one scored-training loop of ganlab (classifier.train_scored is this, at even times only).
+    The one scored-training loop of ganlab (train_scored is this, at even times only).
     Times count from the call; image counts are totals since the GAN's first step (images_seen).
     progress: a bar in seconds of training.
 
@@ -135,3 +135,22 @@ def wins(result, a, b, at="images"):
     k = min(len(pa), len(pb))
     won = sum(x["confident"] > y["confident"] and x["frechet"] < y["frechet"] for x, y in zip(pa[:k], pb[:k]))
     return won, k
+
+
+def train_scored(gan, data, seconds, points=6, batch_size=None, n=1000, seed=1, progress=True):
+    """Train `gan` for `seconds` of training time and score it at `points` evenly spaced times.
+
+    Each time it scores n samples from the same fixed noise (seed) with digit_scores.
+    Returns a dict of lists (also appended to gan.extras["scores"]): seconds (the GAN's
+    total training time), step, confident, digits_present, inception, frechet. Equal *time*,
+    not equal steps, is the fair way to compare models whose steps cost different amounts.
+    (ganlab.race.scored does the training and scoring; it can also score at image counts.)
+    """
+    log = gan.extras.setdefault("scores", {k: [] for k in (
+        "seconds", "step", "confident", "digits_present", "inception", "frechet")})
+    start = gan.elapsed
+    for p in scored(gan, data, seconds, points=points, n=n, seed=seed, batch_size=batch_size, progress=progress):
+        log["seconds"].append(start + p["seconds"])
+        for key in ("step", "confident", "digits_present", "inception", "frechet"):
+            log[key].append(p[key])
+    return log

@@ -12,7 +12,10 @@ earlier GAN from here rather than copying its settings.
 import torch
 
 from . import conditional, models
-from .runtime import REFERENCE, checkpoint_path, fast_bfloat16, keys, mode, reference_export, resolve_device
+from . import store as _store
+from .modes import mode
+from .runtime import with_own_seed
+from .store import reference_export
 from .training import GAN
 from .unrolled import UnrolledGAN
 
@@ -36,10 +39,10 @@ def _settings(defaults, name, changes):
     return dict(defaults, **changes)
 
 
+@with_own_seed
 def mlp_mnist(seed=0, device=None, **changes):
     """Notebook 03's MLP GAN for MNIST; keyword arguments change single settings of MLP_MNIST."""
     c = _settings(MLP_MNIST, "MLP_MNIST", changes)
-    torch.manual_seed(seed)
     g = models.mlp_generator(latent_dim=c["latent_dim"], hidden=c["g_hidden"], activation=c["g_activation"],
                              batch_norm=c["g_batch_norm"])
     d = models.mlp_discriminator(hidden=c["d_hidden"], activation=c["d_activation"], dropout=c["dropout"],
@@ -64,28 +67,25 @@ DCGAN_TUNED = dict(DCGAN_PAPER, d_width=32, d_batch_norm=False, spectral_norm=Tr
                    ema=0.999, augment=2, refine=1, autocast="auto")
 
 
+@with_own_seed
 def dcgan_mnist(seed=0, device=None, **changes):
     """Notebook 04's DCGAN as the paper has it: z of 100, transposed convolutions, N(0, 0.02) init,
     Adam(2e-4, β1 0.5), batches of 64; keyword arguments change single settings of DCGAN_PAPER."""
     return _dcgan(_settings(DCGAN_PAPER, "DCGAN_PAPER", changes), seed, device)
 
 
+@with_own_seed
 def dcgan_tuned(seed=0, device=None, **changes):
     """Notebook 04's DCGAN with the fixes it measured (DCGAN_TUNED); changes as for dcgan_mnist."""
     return _dcgan(_settings(DCGAN_TUNED, "DCGAN_TUNED", changes), seed, device)
 
 
 def _dcgan(c, seed, device):
-    device = resolve_device(device)
-    autocast = c["autocast"]
-    if autocast == "auto":
-        autocast = "bfloat16" if fast_bfloat16(device) else None
-    torch.manual_seed(seed)
     g = models.dcgan_generator(latent_dim=c["latent_dim"], width=c["width"], refine=c["refine"])
     d = models.dcgan_discriminator(width=c["d_width"] or c["width"], batch_norm=c["d_batch_norm"],
                                    spectral_norm=c["spectral_norm"])
     return GAN(g, d, loss="non-saturating", lr=c["lr"], betas=c["betas"], batch_size=c["batch_size"],
-               ema=c["ema"], augment=c["augment"], autocast=autocast, channels_last=c["channels_last"], seed=seed,
+               ema=c["ema"], augment=c["augment"], autocast=c["autocast"], channels_last=c["channels_last"], seed=seed,
                device=device)
 
 
@@ -97,10 +97,10 @@ CONDITIONAL_MNIST = dict(style_dim=64, g_hidden=(256, 256, 256), d_hidden=(256, 
                          loss="non-saturating")
 
 
+@with_own_seed
 def conditional_mnist(seed=0, device=None, **changes):
     """Notebook 07's class-conditional GAN for MNIST (train it on ganlab.conditional.pairs)."""
     c = _settings(CONDITIONAL_MNIST, "CONDITIONAL_MNIST", changes)
-    torch.manual_seed(seed)
     g = conditional.ConditionalGenerator(style_dim=c["style_dim"], hidden=c["g_hidden"])
     d = conditional.ProjectionDiscriminator(hidden=c["d_hidden"], spectral_norm=c["spectral_norm"],
                                             projection=c["projection"])
@@ -117,15 +117,20 @@ def train_or_load(name, build, data, steps=None, seconds=None, snapshots=8, n_fi
     whichever comes first. While it trains,
     samples from the same fixed noise (n_fixed codes) are kept `snapshots` times and at
     step 0, in gan.extras["snapshots"] with their steps in gan.extras["snapshot_steps"],
-    so a notebook can show and animate progress. `settings` (plain data: the recipe,
-    the budget) is part of the model's name, so a change trains a new model instead of
-    loading one trained otherwise. A kernel interrupt ends training early:
-    the model is returned and saved beside the checkpoint as NAME-interrupted.pt, never
-    under the final name, so the next run trains in full again.
+    so a notebook can show and animate progress. `settings` (plain data: the recipe)
+    and the budget are part of the model's name, so a change trains a new model instead
+    of loading one trained otherwise. The checkpoint folder is tried before training; a
+    model that cannot be saved after training is returned with a warning saying where.
+    A kernel interrupt ends training early: the model is returned and saved beside the
+    checkpoint as NAME-interrupted.pt, never under the final name, so the next run
+    trains in full again.
     """
-    name, shipped_name = keys(name, None if settings is None else dict(settings, steps=steps, seconds=seconds))
-    shipped = REFERENCE / f"{shipped_name}.pt"
-    if mode() == "reference" and shipped.exists():
+    if isinstance(build, GAN) or not callable(build):
+        raise TypeError(f"build must be a function that makes a GAN (e.g. recipes.mlp_mnist, or "
+                        f"lambda device=None: ganlab.GAN(G, D, device=device)), got {type(build).__name__}")
+    budget = dict(steps=steps, seconds=seconds)
+    shipped, path, shipped_name = _store.locate(name, dict(settings or {}, **budget))
+    if shipped is not None:
         gan = GAN.load(shipped, device=device)
         where = f" on a {gan.provenance['machine']}" if gan.provenance else ""
         print(f"showing the reference model shipped with ganlab ({gan.step:,} steps, {gan.elapsed / 60:.1f} min of "
@@ -134,49 +139,65 @@ def train_or_load(name, build, data, steps=None, seconds=None, snapshots=8, n_fi
         return gan
     if mode() == "reference":
         print(f"no reference model shipped for {name!r}: training it here")
-    path = checkpoint_path(name)
     if path.exists():
         gan = GAN.load(path, device=device)
         print(f"loaded {path} (step {gan.step}, {gan.elapsed / 60:.1f} min of training); "
               f"delete it to train again")
         _export(shipped_name, gan)
         return gan
+    _store.ready(path)
     gan = build(device=device)
-    fixed_z = gan.noise(n_fixed, seed=fixed_seed)
-    gan.extras.update(fixed_z=fixed_z.cpu(), snapshots=[], snapshot_steps=[])
-
-    def snapshot(g):
-        g.extras["snapshots"].append(g.sample(z=fixed_z).cpu())
-        g.extras["snapshot_steps"].append(g.step)
-
-    first, t0, taken = gan.step, gan.elapsed, [0]
-
-    def maybe_snapshot(g):                                    # evenly spaced in steps or in time
-        done = max((g.step - first) / steps if steps else 0.0, (g.elapsed - t0) / seconds if seconds else 0.0)
-        if done >= (taken[0] + 1) / snapshots:
-            snapshot(g)
-            taken[0] = int(done * snapshots)
-
-    snapshot(gan)                                             # step 0: the untrained generator
-    gan.fit(data, steps=steps, seconds=seconds, callback=maybe_snapshot, every=1, **fit_args)
-    if gan.extras["snapshot_steps"][-1] != gan.step:
-        snapshot(gan)                                         # the end of training
+    Snapshots(gan, n_fixed, fixed_seed, steps, seconds, snapshots).fit(data, **fit_args)
     if gan.interrupted:
         partial = path.with_name(path.stem + "-interrupted.pt")
-        gan.save(partial)
+        if _store.keep(partial, lambda tmp: gan.save(tmp), "the interrupted model") is False:
+            _store.write(partial, lambda tmp: gan.save(tmp))      # an older interrupted run: replaced
         print(f"interrupted: the model as it is now (step {gan.step}) is in memory and in {partial}; "
               f"it is not saved as {path.name}, so running this cell again trains in full")
         return gan
-    gan.save(path)
-    print(f"trained {gan.step} steps in {gan.elapsed / 60:.1f} min; saved {path}")
-    _export(shipped_name, gan)
+    kept = _store.keep(path, lambda tmp: gan.save(tmp), f"the trained model {name!r}")
+    if kept:
+        print(f"trained {gan.step} steps in {gan.elapsed / 60:.1f} min; saved {path}")
+        _export(shipped_name, gan)
+    elif kept is False:
+        print(f"trained {gan.step} steps in {gan.elapsed / 60:.1f} min; another kernel saved {path} first, so "
+              f"this model (the one returned) is not saved: gan.save(...) keeps it under another name")
     return gan
+
+
+class Snapshots:
+    """Samples from the same fixed noise, kept `count` times evenly in steps or in time and at
+    the start and the end, in gan.extras["snapshots"] (their steps in "snapshot_steps")."""
+
+    def __init__(self, gan, n_fixed, fixed_seed, steps, seconds, count):
+        self.gan, self.steps, self.seconds, self.count = gan, steps, seconds, count
+        self.fixed_z = gan.noise(n_fixed, seed=fixed_seed)
+        gan.extras.update(fixed_z=self.fixed_z.cpu(), snapshots=[], snapshot_steps=[])
+        self.first, self.t0, self.taken = gan.step, gan.elapsed, 0
+
+    def take(self, g):
+        g.extras["snapshots"].append(g.sample(z=self.fixed_z).cpu())
+        g.extras["snapshot_steps"].append(g.step)
+
+    def __call__(self, g):                                    # evenly spaced in steps or in time
+        done = max((g.step - self.first) / self.steps if self.steps else 0.0,
+                   (g.elapsed - self.t0) / self.seconds if self.seconds else 0.0)
+        if done >= (self.taken + 1) / self.count:
+            self.take(g)
+            self.taken = int(done * self.count)
+
+    def fit(self, data, **fit_args):
+        self.take(self.gan)                                  # step 0: the untrained generator
+        self.gan.fit(data, steps=self.steps, seconds=self.seconds, callback=self, every=1, **fit_args)
+        if self.gan.extras["snapshot_steps"][-1] != self.gan.step:
+            self.take(self.gan)                              # the end of training
+        return self.gan
 
 
 def _export(name, gan):
     target = reference_export(name)
     if target is not None:
-        gan.save(target, compact=True)
+        _store.write(target, lambda tmp: gan.save(tmp, compact=True))
 
 
 # the Wasserstein GANs as their papers train them: the critic gets n_critic = 5 updates per
@@ -188,6 +209,7 @@ WGAN_SETTINGS = {
 }
 
 
+@with_own_seed
 def wgan_mnist(loss="wgan-gp", width=16, latent_dim=100, seed=0, device=None, **changes):
     """A Wasserstein GAN for MNIST: the DCGAN generator and a DCGAN critic without batch norm.
 
@@ -196,7 +218,6 @@ def wgan_mnist(loss="wgan-gp", width=16, latent_dim=100, seed=0, device=None, **
     """
     if loss not in WGAN_SETTINGS:
         raise ValueError(f"loss must be one of {', '.join(WGAN_SETTINGS)}, got {loss!r}")
-    torch.manual_seed(seed)
     g = models.dcgan_generator(latent_dim=latent_dim, width=width)
     critic = models.dcgan_discriminator(width=width, batch_norm=False)
     settings = {**WGAN_SETTINGS[loss], "batch_size": 64, **changes}
@@ -212,10 +233,10 @@ PACGAN_TOY = dict(latent_dim=2, g_hidden=(400, 400, 400, 400), d_hidden=(200, 20
                   lr=1e-4, betas=(0.8, 0.999), packs_per_batch=100, loss="non-saturating")
 
 
+@with_own_seed
 def pacgan_toy(pack=1, seed=0, device=None, unroll=0, **changes):
     """The PacGAN paper's 2D GAN with a discriminator that judges `pack` samples at once."""
     c = dict(PACGAN_TOY, **changes)
-    torch.manual_seed(seed)
     g = models.mlp_generator(latent_dim=c["latent_dim"], hidden=c["g_hidden"], out_shape=(2,), output=None,
                              batch_norm=True)
     d = models.mlp_discriminator(in_shape=(2,), hidden=c["d_hidden"], maxout=c["maxout"], pack=pack)
@@ -238,10 +259,10 @@ METZ_TOY = dict(latent_dim=256, hidden=(128, 128), activation="tanh", gain=1.4, 
                 betas=(0.5, 0.999), batch_size=512, loss="minimax", real_term=True)
 
 
+@with_own_seed
 def unrolled_toy(unroll=5, seed=0, device=None, **changes):
     """The unrolled GAN's demo setup on 2D data (METZ_TOY); unroll=0: the same GAN without look-ahead."""
     c = _settings(METZ_TOY, "METZ_TOY", changes)
-    torch.manual_seed(seed)
     g = models.mlp_generator(latent_dim=c["latent_dim"], hidden=c["hidden"], out_shape=(2,),
                              activation=c["activation"], output=None)
     d = models.mlp_discriminator(in_shape=(2,), hidden=c["hidden"], activation=c["activation"])
@@ -255,6 +276,7 @@ def unrolled_toy(unroll=5, seed=0, device=None, **changes):
     return GAN(g, d, **settings)
 
 
+@with_own_seed
 def toy_gan(loss="non-saturating", seed=0, device=None, latent_dim=2, hidden=(128, 128), d_hidden=None,
             pack=1, minibatch_std=False, unroll=0, **settings):
     """A GAN for 2D toy data (notebooks 02, 05, 06): MLP generator and discriminator (or critic).
@@ -263,7 +285,6 @@ def toy_gan(loss="non-saturating", seed=0, device=None, latent_dim=2, hidden=(12
     pack, minibatch_std: the discriminator options of ganlab.models.mlp_discriminator.
     unroll: G looks ahead this many D updates (an UnrolledGAN); 0 for a plain GAN.
     """
-    torch.manual_seed(seed)
     g = models.mlp_generator(latent_dim=latent_dim, hidden=hidden, out_shape=(2,), output=None)
     d = models.mlp_discriminator(in_shape=(2,), hidden=d_hidden or hidden, pack=pack,
                                  minibatch_std=minibatch_std)

@@ -19,19 +19,23 @@ discriminator (PacGAN: D judges `pack` samples at once, set on the model), or a
 subclass that changes one step (ganlab.unrolled.UnrolledGAN).
 """
 import contextlib
-import copy
+import dataclasses
 import math
 import time
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from . import checkpoints as _checkpoints
+from . import checks as _checks
+from . import ema as _ema
 from . import losses as _losses
+from .augment import random_shift  # noqa: F401  (ganlab.training.random_shift, as before)
+from .callbacks import LrSchedule, Progress, finish_the_step_on_interrupt, linear_decay  # noqa: F401
 from .checkpoints import CheckpointError  # noqa: F401  (raised by GAN.load)
 from .data import training_tensor
-from .runtime import computing, resolve_device
+from .runtime import Streams, computing, fast_bfloat16, own_streams, resolve_device
+from .settings import Settings
 
 HISTORY_KEYS = ("step", "d_loss", "g_loss", "d_real", "d_fake", "time")
 
@@ -45,11 +49,6 @@ def recent_means(history, n=1000):
     last = history["step"][-1]
     keep = max(1, sum(step > last - n for step in history["step"]))
     return {k: sum(history[k][-keep:]) / keep for k in ("d_loss", "g_loss", "d_real", "d_fake")}
-
-
-def linear_decay(progress):
-    """A learning-rate schedule for fit(lr_schedule=...): the factor 1 - progress, from 1 down to 0."""
-    return 1.0 - progress
 
 
 class TrainingDiverged(FloatingPointError):
@@ -75,10 +74,9 @@ def _torch_at_least(major, minor):
     return got >= (major, minor)
 
 
-def _last_layer(module):
-    leaves = [m for m in module.modules() if not list(m.children())]
-    real = [m for m in leaves if not isinstance(m, (nn.Flatten, nn.Unflatten, nn.Identity, nn.Dropout))]
-    return real[-1] if real else None
+def _setting(name):
+    """gan.NAME reads and writes gan.settings.NAME, so what is saved is what trains."""
+    return property(lambda self: getattr(self.settings, name), lambda self, v: setattr(self.settings, name, v))
 
 
 class GAN:
@@ -86,83 +84,58 @@ class GAN:
 
     generator:      nn.Module, z (B, latent_dim) -> samples (B, ...)
     discriminator:  nn.Module, samples (B, ...) -> raw scores (B, 1), no final sigmoid
-    loss:           a name from ganlab.losses.names() or a Loss
-    latent_dim:     taken from generator.latent_dim when the builder set it
-    lr, d_lr, g_lr: learning rates (d_lr / g_lr override lr for one side)
-    betas:          Adam's betas; beta1 = 0.5 is DCGAN's choice (0.9 often oscillates)
-    optimizer:      "adam", "rmsprop" (the WGAN paper's choice) or "sgd"
-    n_critic:       discriminator updates per generator update
-    clip_value, penalty_weight: override the loss's weight clipping / gradient penalty
-    seed:           seeds the trainer's noise, batch draws and dropout (None: from torch's global RNG)
-    batch_size:     fit()'s batch size unless fit is given one
-    fresh_noise_for_g: G's update draws new noise instead of learning from the fake batch D
-                    just judged (one more generator pass per step; the case study does this)
-    augment:        shift every image D sees, real and generated, by up to this many
-                    pixels (differentiable augmentation, Zhao et al. 2020): on a small
-                    data set it keeps D from memorising the training images
-    ema:            keep an exponential moving average of G's weights with this decay
-                    (e.g. 0.999) and sample from it: it smooths out the step-to-step
-                    wobble of the adversarial game (Yazici et al., 2019)
-    channels_last:  store convolution weights and activations pixel by pixel, all channels
-                    of a pixel together (None: on for convolutional models on a CPU, where
-                    oneDNN's kernels prefer it; the same arithmetic in another order)
-    autocast:       "bfloat16" runs training's convolutions and matrix products in bfloat16
-                    (weights, optimizer and losses stay float32; sampling stays float32).
-                    None (the default) trains in float32. runtime.fast_bfloat16(device)
-                    says whether this machine has native bfloat16 arithmetic.
+    device, seed:   where it trains; the seed of the trainer's noise, batch draws and dropout
+                    (None: from torch's global RNG)
+    loss and **settings: see GAN.Settings (e.g. lr=2e-4, n_critic=5, ema=0.999), kept in
+                    gan.settings and saved with the model.
+    A subclass (class MyGAN(GAN)) is known to GAN.load by its name once it is defined.
     """
 
-    def __init__(self, generator, discriminator, loss="non-saturating", latent_dim=None,
-                 lr=2e-4, d_lr=None, g_lr=None, betas=(0.5, 0.999), optimizer="adam",
-                 n_critic=1, clip_value=None, penalty_weight=None, device=None, seed=None, ema=None,
-                 batch_size=64, augment=0, fresh_noise_for_g=False, channels_last=None, autocast=None):
+    Settings = Settings
+    kinds = {}                       # class name -> class, filled by subclassing; GAN.load reads it
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        GAN.kinds[cls.__name__] = cls
+
+    def __init__(self, generator, discriminator, loss="non-saturating", device=None, seed=None, **settings):
         if not isinstance(generator, nn.Module) or not isinstance(discriminator, nn.Module):
             raise TypeError("generator and discriminator must be torch.nn.Module objects")
-        self.latent_dim = latent_dim if latent_dim is not None else getattr(generator, "latent_dim", None)
-        if self.latent_dim is None:
+        fields = {f.name for f in dataclasses.fields(self.Settings)}
+        unknown = sorted(set(settings) - fields)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no setting {', '.join(map(repr, unknown))}; "
+                            f"its settings are {', '.join(sorted(fields))}")
+        s = self.Settings(loss=loss, **settings)
+        if s.latent_dim is None:
+            s.latent_dim = getattr(generator, "latent_dim", None)
+        if s.latent_dim is None:
             raise ValueError("pass latent_dim=... (the length of the noise vector z your generator takes)")
-        if int(n_critic) < 1:
-            raise ValueError(f"n_critic must be at least 1, got {n_critic}")
-        self.loss = _losses.get(loss)
-        if isinstance(_last_layer(discriminator), nn.Sigmoid):
-            raise ValueError(
-                "the discriminator ends in nn.Sigmoid (as the PyTorch DCGAN tutorial's does). ganlab's losses "
-                "take raw scores and apply the sigmoid themselves (log-sigmoid stays exact where log(sigmoid) "
-                "rounds to -inf), and a Wasserstein critic must not be squashed at all: remove the last "
-                "nn.Sigmoid(), e.g. D = nn.Sequential(*list(D.children())[:-1]).")
-        if clip_value is not None:
-            self.loss.clip_value = clip_value
-        if penalty_weight is not None:
-            self.loss.penalty_weight = penalty_weight
+        self.loss = _losses.get(s.loss)
+        _checks.no_final_sigmoid(discriminator)
+        if s.clip_value is not None:
+            self.loss.clip_value = s.clip_value
+        if s.penalty_weight is not None:
+            self.loss.penalty_weight = s.penalty_weight
+        s.loss, s.clip_value, s.penalty_weight = self.loss.name, self.loss.clip_value, self.loss.penalty_weight
+        self.settings = s
         self.device = resolve_device(device)
-        if autocast not in (None, "bfloat16"):
-            raise ValueError(f"autocast is None (float32) or \"bfloat16\", got {autocast!r}")
-        self.autocast = autocast
+        self.autocast = s.autocast
+        if s.autocast == "auto":
+            self.autocast = "bfloat16" if fast_bfloat16(self.device) else None
         convolutional = any(isinstance(m, nn.modules.conv._ConvNd)
                             for net in (generator, discriminator) for m in net.modules())
-        on_by_default = convolutional and self.device.type == "cpu"
-        self.channels_last = on_by_default if channels_last is None else bool(channels_last)
+        self.channels_last = (convolutional and self.device.type == "cpu") if s.channels_last is None \
+            else bool(s.channels_last)
         layout = dict(memory_format=torch.channels_last) if self.channels_last else {}
         self.generator = generator.to(self.device, **layout)
         self.discriminator = discriminator.to(self.device, **layout)
         self.pack = getattr(discriminator, "pack", 1)
-        self.n_critic = int(n_critic)
-        if ema is not None and not 0 < ema < 1:
-            raise ValueError(f"ema is a decay between 0 and 1 (typically 0.999), got {ema}")
-        self.ema = ema
-        self.batch_size = int(batch_size)
-        self.augment = int(augment)
-        self.fresh_noise_for_g = bool(fresh_noise_for_g)
-        self.ema_generator = None
-        if ema is not None:
-            self.ema_generator = copy.deepcopy(self.generator).requires_grad_(False)
-        self.config = dict(loss=self.loss.name, latent_dim=self.latent_dim, lr=lr, d_lr=d_lr,
-                           g_lr=g_lr, betas=tuple(betas), optimizer=optimizer, n_critic=self.n_critic,
-                           clip_value=self.loss.clip_value, penalty_weight=self.loss.penalty_weight, ema=ema,
-                           batch_size=self.batch_size, augment=self.augment,
-                           fresh_noise_for_g=self.fresh_noise_for_g, channels_last=channels_last, autocast=autocast)
-        self.d_optimizer = _optimizer(optimizer, self.discriminator.parameters(), d_lr or lr, tuple(betas), self.device)
-        self.g_optimizer = _optimizer(optimizer, self.generator.parameters(), g_lr or lr, tuple(betas), self.device)
+        self._packs_itself = any(getattr(m, "packs_itself", False) for m in discriminator.modules())
+        self.ema_generator = _ema.averaged_copy(self.generator) if s.ema is not None else None
+        self.d_optimizer = _optimizer(s.optimizer, self.discriminator.parameters(), s.d_lr or s.lr, s.betas,
+                                      self.device)
+        self.g_optimizer = _optimizer(s.optimizer, self.generator.parameters(), s.g_lr or s.lr, s.betas, self.device)
         # D judges real and fake batches in one pass (one matmul per layer instead of two)
         # unless a layer mixes samples across the batch (batch norm, minibatch std): then
         # the batches stay separate, so each is normalised or summarised on its own, as in DCGAN
@@ -173,14 +146,19 @@ class GAN:
             seed = int(torch.randint(2**62, (1,)).item())
         self.seed = int(seed)
         self.rng = torch.Generator(device=self.device).manual_seed(self.seed)
-        self.dropout_rng = None          # torch's global stream as training left it (see _own_random_stream)
+        self.streams = Streams(self.seed, self.device)     # dropout's stream, as training left it
         self.step = 0
         self.elapsed = 0.0
         self.history = {k: [] for k in HISTORY_KEYS}
         self.extras = {}      # anything a notebook wants saved with the model (tensors, numbers, lists)
         self.interrupted = False
         self.provenance = None     # where a shipped reference model was trained (set by GAN.load)
-        self._in_own_stream = False
+        self._optimizers_fresh_from_compact_copy = False       # set by load; fit warns once
+
+    # the settings, read as attributes (gan.n_critic, gan.ema, ...) and as the dict checkpoints keep
+    latent_dim, n_critic, ema = _setting("latent_dim"), _setting("n_critic"), _setting("ema")
+    batch_size, augment, fresh_noise_for_g = _setting("batch_size"), _setting("augment"), _setting("fresh_noise_for_g")
+    config = property(lambda self: dataclasses.asdict(self.settings))
 
     # ------------------------------------------------------------ sampling
 
@@ -196,8 +174,14 @@ class GAN:
         With an ema decay set, samples come from the averaged generator unless ema=False.
         """
         if z is None:
+            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+                raise ValueError(f"n is how many samples to draw, a whole number 0 or more; got {n!r}")
             z = self.noise(n, seed=seed)
-        elif z.dim() != 2 or z.shape[1] != self.latent_dim:
+        elif not isinstance(z, torch.Tensor):
+            z = torch.as_tensor(z, dtype=torch.float32)           # a NumPy array or a list
+        if z.dtype != torch.float32:
+            z = z.float()
+        if z.dim() != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (n, {self.latent_dim}), got {tuple(z.shape)}")
         net = self.ema_generator if (ema and self.ema_generator is not None) else self.generator
         was_training = net.training
@@ -212,7 +196,7 @@ class GAN:
 
         weights: a {name: tensor} dict to use instead of D's own (for look-ahead steps).
         """
-        if self.pack > 1:
+        if self.pack > 1 and not self._packs_itself:       # a discriminator of your own with .pack set
             if x.shape[0] % self.pack:
                 raise ValueError(f"batch of {x.shape[0]} is not a multiple of the discriminator's pack={self.pack}")
             x = x.reshape(x.shape[0] // self.pack, self.pack * x.shape[1], *x.shape[2:])
@@ -223,40 +207,6 @@ class GAN:
         return s.float().reshape(-1, 1)         # losses in float32, also under bfloat16 autocast
 
     # ------------------------------------------------------------ training
-
-    def _check_shapes(self, real):
-        """Fail early, in words, when the models and the data do not fit together."""
-        g_was, d_was = self.generator.training, self.discriminator.training
-        self.generator.eval(), self.discriminator.eval()
-        try:
-            with torch.no_grad():
-                k = 2 * self.pack
-                z = torch.zeros(k, self.latent_dim, device=self.device)
-                try:
-                    fake = self.generator(z)
-                except Exception as err:
-                    try:
-                        self.generator(z.reshape(k, self.latent_dim, 1, 1))
-                    except Exception:
-                        raise ValueError(f"the generator failed on noise of shape (batch, latent_dim) = "
-                                         f"{tuple(z.shape)}: {type(err).__name__}: {err}") from None
-                    raise ValueError(
-                        f"the generator takes z shaped (batch, {self.latent_dim}, 1, 1), as the PyTorch DCGAN "
-                        f"tutorial's does; ganlab passes z as (batch, latent_dim). Put nn.Unflatten(1, "
-                        f"({self.latent_dim}, 1, 1)) in front: G = nn.Sequential(nn.Unflatten(1, "
-                        f"({self.latent_dim}, 1, 1)), G)") from None
-                if tuple(fake.shape[1:]) != tuple(real.shape[1:]):
-                    raise ValueError(
-                        f"the generator makes samples of shape {tuple(fake.shape[1:])} but the data "
-                        f"has shape {tuple(real.shape[1:])}: they must match (check out_shape or "
-                        f"the data's layout, e.g. MNIST as (N, 1, 28, 28))")
-                scores = self.score(fake)
-                if scores.shape[0] != k // self.pack or scores.numel() != k // self.pack:
-                    raise ValueError(
-                        f"the discriminator must give one score per sample, shape (B, 1); for "
-                        f"a batch of {k} it gave shape {tuple(scores.shape)}")
-        finally:
-            self.generator.train(g_was), self.discriminator.train(d_was)
 
     def _fail(self, what, value):
         raise TrainingDiverged(
@@ -327,14 +277,7 @@ class GAN:
         g_loss.backward()
         self.g_optimizer.step()
         if self.ema_generator is not None:
-            # ema ← decay · ema + (1 − decay) · current; the decay warms up over the first
-            # steps, min(ema, (1 + t) / (10 + t)), so the average does not cling to the random init
-            decay = min(self.ema, (1 + self.step) / (10 + self.step))
-            with torch.no_grad():
-                torch._foreach_lerp_(list(self.ema_generator.parameters()),
-                                     list(self.generator.parameters()), 1 - decay)
-                for avg, b in zip(self.ema_generator.buffers(), self.generator.buffers()):
-                    avg.copy_(b)
+            _ema.update(self.ema_generator, self.generator, self.ema, self.step)
         return value
 
     def train_step(self, real_batches, batch_size, n_critic=None, update="both"):
@@ -383,27 +326,12 @@ class GAN:
             self.history[k].append(record[k])
         return record
 
-    @contextlib.contextmanager
     def _own_random_stream(self):
-        """Run with torch's global random stream swapped for the trainer's own (dropout draws from it)."""
-        if self._in_own_stream:            # fit() already swapped it for the whole loop
-            yield
-            return
-        cuda = self.device.type == "cuda"
-        self._in_own_stream = True
-        with torch.random.fork_rng(devices=[self.device] if cuda else []):
-            if self.dropout_rng is None:
-                torch.manual_seed(self.seed)
-            else:
-                torch.set_rng_state(self.dropout_rng["cpu"])
-                if cuda and self.dropout_rng.get("cuda") is not None:
-                    torch.cuda.set_rng_state(self.dropout_rng["cuda"], self.device)
-            try:
-                yield
-            finally:
-                self._in_own_stream = False
-                self.dropout_rng = {"cpu": torch.get_rng_state(),
-                                    "cuda": torch.cuda.get_rng_state(self.device) if cuda else None}
+        """torch's global streams swapped for the trainer's own while it trains (dropout draws from them)."""
+        return self.streams.swapped_in()
+
+    dropout_rng = property(lambda self: self.streams.state,
+                           lambda self, state: setattr(self.streams, "state", state))
 
     def batches(self, data, batch_size):
         """A function returning a fresh random batch of `data` (a tensor or a sampler)."""
@@ -430,59 +358,37 @@ class GAN:
         lr_schedule: a function of the progress through this call (0 to 1, by steps or
                    by seconds, whichever is further) giving the factor for both learning
                    rates, e.g. linear_decay; the rates are restored when fit returns
-        A kernel interrupt (Ctrl-C, the stop button) ends training cleanly: the
-        models and history are kept, gan.interrupted is set, and fit can be called
-        again to continue.
+        A kernel interrupt (Ctrl-C, the stop button) ends training cleanly after the
+        step under way: the models and history are kept, gan.interrupted is set, and
+        fit can be called again to continue. Resuming is exact: fit split into any
+        number of calls, with save and load between them, gives the same weights as
+        one call with the same steps (on one kind of device; a second stop press,
+        which stops at once, or a callback that changes the models, is not covered).
         """
-        if steps is not None and epochs is not None:
-            raise ValueError("give steps= or epochs=, not both")
-        if steps is None and epochs is None and seconds is None:
-            raise ValueError("say how long to train: steps=, epochs= or seconds=")
         batch_size = batch_size or self.batch_size
         data = training_tensor(data, self.device)
-        if epochs is not None:
-            if not isinstance(data, torch.Tensor):
-                raise ValueError("epochs= needs a data tensor; with a sampler give steps=")
-            steps = epochs * math.ceil(data.shape[0] / batch_size)
-        if steps is not None and int(steps) < 0:
-            raise ValueError(f"steps must be >= 0, got {steps}")
-        if seconds is not None and not seconds > 0:
-            raise ValueError(f"seconds must be > 0, got {seconds}")
+        steps = _checks.budget(self, data, steps, epochs, seconds, batch_size)
         draw = self.batches(data, batch_size)
-        self._check_shapes(draw())
-        first = self.step
+        _checks.shapes(self, self._a_few(data))      # not drawn from the trainer's stream: resuming stays exact
+        first, started, self.interrupted = self.step, time.perf_counter(), False
         stop_at = math.inf if steps is None else first + int(steps)
         every = every or (max(1, int(steps) // 10) if steps is not None else 100)
-        if seconds is None:
-            bar = tqdm(total=int(steps), desc=f"{self.loss.name} GAN", disable=not progress)
-        else:
-            bar = tqdm(total=round(seconds), unit="s", desc=f"{self.loss.name} GAN, {seconds:.0f} s",
-                       disable=not progress, bar_format="{l_bar}{bar}| {n:.0f}/{total} s [{remaining} left{postfix}]")
-        groups = self.d_optimizer.param_groups + self.g_optimizer.param_groups
-        base_lrs = [g["lr"] for g in groups]
-        started, called_at = time.perf_counter(), first
-        self.interrupted = False
+        bar, lrs, called_at = Progress(self.loss.name, steps, seconds, progress), \
+            LrSchedule(lr_schedule, self.d_optimizer, self.g_optimizer), first
         try:
-            with self._own_random_stream():
+            with self._own_random_stream(), finish_the_step_on_interrupt() as pressed:
                 while self.step < stop_at:
                     now = time.perf_counter() - started
                     if seconds is not None and now > seconds:
                         break
-                    if lr_schedule is not None:
-                        done = max((self.step - first) / steps if steps else 0.0, now / seconds if seconds else 0.0)
-                        for g, lr in zip(groups, base_lrs):
-                            g["lr"] = lr * lr_schedule(min(done, 1.0))
-                    record = self.train_step(draw, batch_size, n_critic)
-                    if seconds is None:
-                        bar.update(1)
-                    elif self.step % 20 == 0:
-                        bar.n = min(now, seconds)
-                        bar.refresh()
-                    if self.step % 50 == 0:
-                        bar.set_postfix(step=self.step, D=f"{record['d_loss']:.3f}", G=f"{record['g_loss']:.3f}")
+                    lrs.before_step(max((self.step - first) / steps if steps else 0.0,
+                                        now / seconds if seconds else 0.0))
+                    bar.after_step(self.train_step(draw, batch_size, n_critic), now)
                     if callback is not None and ((self.step - first) % every == 0 or self.step == stop_at):
                         callback(self)
                         called_at = self.step
+                    if pressed:
+                        raise KeyboardInterrupt
                 if callback is not None and called_at != self.step:     # stopped by the time budget
                     callback(self)
         except KeyboardInterrupt:
@@ -493,9 +399,15 @@ class GAN:
                 raise
         finally:
             bar.close()
-            for g, lr in zip(groups, base_lrs):
-                g["lr"] = lr
+            lrs.restore()
         return self.history
+
+    def _a_few(self, data):
+        """2 * pack real samples for the shape check, without touching the trainer's random stream."""
+        if isinstance(data, torch.Tensor):
+            return data[:2 * self.pack]
+        with own_streams():
+            return data(2 * self.pack)
 
     # ------------------------------------------------------------ saving (see ganlab.checkpoints)
 
@@ -518,26 +430,9 @@ class GAN:
         The file is read with weights_only=True, so it cannot run code. A model
         trained on a GPU loads on a CPU and back.
         """
-        return _checkpoints.load(path, generator, discriminator, device)
+        return _checkpoints.load(path, generator, discriminator, device, kinds=dict(GAN.kinds, GAN=GAN), asked=cls)
 
     def __repr__(self):
         return (f"{type(self).__name__}(loss={self.loss!r}, latent_dim={self.latent_dim}, n_critic={self.n_critic}, "
                 f"step={self.step}, device={self.device})")
 
-
-def random_shift(images, max_px, generator=None):
-    """Shift each image (B, C, H, W) by its own random offset of up to max_px pixels.
-
-    The border that comes in is filled with -1, the background of images in [-1, 1].
-    A gather from the padded images (its gradient is a scatter-add), so G learns
-    through it. Anything that is not an image batch is returned unchanged.
-    """
-    if images.dim() != 4 or max_px <= 0:
-        return images
-    b, c, h, w = images.shape
-    p, dev = max_px, images.device
-    padded = torch.nn.functional.pad(images, (p,) * 4, value=-1.0).flatten(2)      # (B, C, (H+2p)(W+2p))
-    dy, dx = torch.randint(0, 2 * p + 1, (2, b, 1), device=dev, generator=generator)
-    top_left = (torch.arange(h, device=dev)[:, None] * (w + 2 * p) + torch.arange(w, device=dev)).flatten()
-    index = (top_left + dy * (w + 2 * p) + dx).unsqueeze(1).expand(b, c, h * w)   # (B, C, H*W)
-    return padded.gather(2, index).view(b, c, h, w)

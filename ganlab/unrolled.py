@@ -29,21 +29,33 @@ the minimax loss this is exactly minus D's loss at w_K, as in the authors' demo,
 descends -unrolled_loss); it is the default. real_term=False keeps only G's usual loss at
 w_K, as ganlab did before (docs/experiments.md compares the two).
 """
+import dataclasses
+
 import torch
 
-from .training import GAN
+from .training import GAN, _setting
+
+
+@dataclasses.dataclass
+class UnrolledSettings(GAN.Settings):
+    unroll: int = 5
+    real_term: bool = True
+
+    def __post_init__(self):
+        super().__post_init__()
+        if int(self.unroll) < 1:
+            raise ValueError(f"unroll is a number of look-ahead updates, 1 or more; got {self.unroll}")
+        self.unroll, self.real_term = int(self.unroll), bool(self.real_term)
 
 
 class UnrolledGAN(GAN):
     """A GAN whose generator learns against D as it will be after `unroll` more updates."""
 
+    Settings = UnrolledSettings
+    unroll, real_term = _setting("unroll"), _setting("real_term")
+
     def __init__(self, generator, discriminator, unroll=5, real_term=True, **settings):
-        if int(unroll) < 1:
-            raise ValueError(f"unroll is a number of look-ahead updates, 1 or more; got {unroll}")
-        super().__init__(generator, discriminator, **settings)
-        self.unroll = int(unroll)
-        self.real_term = bool(real_term)
-        self.config.update(unroll=self.unroll, real_term=self.real_term)
+        super().__init__(generator, discriminator, unroll=unroll, real_term=real_term, **settings)
 
     def generator_scores(self, fake, real_batches):
         """D's scores of G's batch, with D's weights replaced by their look-ahead values."""

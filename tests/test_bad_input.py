@@ -119,3 +119,138 @@ def test_fused_adam_only_where_torch_has_it(monkeypatch):
     monkeypatch.setattr(torch, "__version__", "2.4.0")
     opt = training._optimizer("adam", [nn.Parameter(torch.zeros(2))], 1e-3, (0.5, 0.999), torch.device("cpu"))
     assert opt.defaults.get("fused")
+
+
+# ---------------------------------------------------------------- the review's "silent" and "raw" rows
+
+def toy(**kw):
+    return recipes.toy_gan(hidden=(8,), batch_size=16, **kw)
+
+
+def digits(n=64):
+    return ganlab.data.mnist("held_out", limit=n, device="cpu")[0]
+
+
+def test_images_in_0_1_or_0_255_get_a_warning_saying_to_rescale():
+    gan = recipes.mlp_mnist(g_hidden=(8,), d_hidden=(8,), batch_size=16, device="cpu")
+    images = digits()
+    for scaled, hint in (((images + 1) / 2, r"images \* 2 - 1"), ((images + 1) * 127.5, "127.5 - 1")):
+        with pytest.warns(UserWarning, match=hint):
+            gan.fit(scaled, steps=1, progress=False)
+        with pytest.warns(UserWarning, match=hint):
+            ganlab.classifier.digit_scores(scaled)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gan.fit(images, steps=1, progress=False)                     # [-1, 1]: no word
+        ganlab.classifier.digit_scores(torch.rand(64, 1, 28, 28))     # noise scored on purpose: no word
+    with pytest.raises(TypeError, match="127.5"):
+        ganlab.conditional.pairs((images * 127.5 + 127.5).to(torch.uint8), torch.zeros(64, dtype=torch.long))
+
+
+def test_a_sigmoid_inside_ds_forward_is_spotted():
+    class SquashedD(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = nn.Sequential(nn.Linear(2, 8), nn.LeakyReLU(0.2), nn.Linear(8, 1))
+
+        def forward(self, x):
+            return torch.sigmoid(self.net(x))
+
+    g = models.mlp_generator(latent_dim=2, hidden=(8,), out_shape=(2,), output=None)
+    for seed in range(5):
+        torch.manual_seed(seed)
+        with pytest.warns(UserWarning, match="sigmoid inside D's forward"):
+            GAN(g, SquashedD()).fit(ganlab.data.toy("ring8", 100), steps=1, batch_size=16, progress=False)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        toy().fit(ganlab.data.toy("ring8", 100), steps=1, progress=False)
+
+
+def test_numpy_float64_data_and_noise_are_accepted():
+    import numpy as np
+
+    gan = toy()
+    gan.fit(ganlab.data.toy("ring8", 100).numpy().astype(np.float64), steps=2, progress=False)
+    z = np.random.default_rng(0).normal(size=(4, 2))
+    assert torch.equal(gan.sample(z=z), gan.sample(z=torch.tensor(z, dtype=torch.float32)))
+    data = ganlab.data.toy("ring8", 100).requires_grad_()
+    gan.fit(data * 1.0, steps=1, progress=False)                      # data that carries a graph: its numbers
+
+
+def test_a_learning_rate_far_too_high_is_warned():
+    with pytest.warns(UserWarning, match="lr=10 is far above"):
+        toy(lr=10)
+
+
+def test_settings_and_budgets_of_the_wrong_kind_are_explained():
+    data = ganlab.data.toy("ring8", 100)
+    with pytest.raises(ValueError, match=r"betas=\(0.5, 0.999\)"):
+        toy(betas=0.5)
+    for seconds in (float("inf"), "60", -1):
+        with pytest.raises(ValueError, match="time budget"):
+            toy().fit(data, seconds=seconds, progress=False)
+    with pytest.raises(ValueError, match="whole number"):
+        toy().sample(n=-1)
+    bn = recipes.pacgan_toy(seed=0)                    # a generator with batch norm
+    with pytest.raises(ValueError, match="batch norm needs at least 2"):
+        bn.fit(data, steps=1, batch_size=1, progress=False)
+    with pytest.raises(ValueError, match="no CUDA GPU"):
+        toy(device="cuda") if not torch.cuda.is_available() else pytest.skip("this machine has a GPU")
+
+
+def test_nan_in_the_data_is_named_before_training():
+    data = ganlab.data.toy("ring8", 100)
+    data[17, 1] = float("nan")
+    gan = toy()
+    with pytest.raises(ValueError, match="1 NaN.*torch.isfinite"):
+        gan.fit(data, steps=1, progress=False)
+    assert gan.step == 0
+
+
+def test_a_dataset_of_dicts_is_explained():
+    class Dicts(torch.utils.data.Dataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return {"image": torch.zeros(2), "label": 0}
+
+    with pytest.raises(TypeError, match=r"items are dicts.*item\['image'\]"):
+        toy().fit(Dicts(), steps=1, progress=False)
+
+
+def test_an_unknown_quick_flag_is_refused(monkeypatch):
+    monkeypatch.delenv("GANLAB_MODE", raising=False)
+    monkeypatch.setenv("GANLAB_QUICK", "nope")
+    with pytest.raises(ValueError, match="GANLAB_QUICK='nope'.*set it to 1"):
+        ganlab.quick()
+
+
+def test_a_compact_copy_says_it_trains_on_with_fresh_optimizer_state(tmp_path):
+    gan = toy()
+    gan.fit(ganlab.data.toy("ring8", 100), steps=2, progress=False)
+    gan.save(tmp_path / "small.pt", compact=True)
+    shared = GAN.load(tmp_path / "small.pt")
+    with pytest.warns(UserWarning, match="compact copy.*fresh Adam"):
+        shared.fit(ganlab.data.toy("ring8", 100), steps=1, progress=False)
+
+
+def test_labels_and_scores_of_the_wrong_shape_are_explained():
+    from ganlab import conditional, metrics
+
+    with pytest.raises(TypeError, match="labels=7"):
+        conditional.one_hot("7")
+    with pytest.raises(ValueError, match=r"one-hot.*argmax\(1\)"):
+        conditional.pairs(torch.zeros(3, 1, 28, 28), torch.eye(10)[:3])
+    with pytest.raises(ValueError, match="at least 2 images"):
+        ganlab.classifier.digit_scores(digits(1))
+    with pytest.raises(ValueError, match="one shape"):
+        metrics.mmd(torch.zeros(4, 2), torch.zeros(4, 3, 1))
+
+
+def test_train_or_load_given_a_gan_instead_of_a_builder(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANLAB_CHECKPOINTS", str(tmp_path))
+    with pytest.raises(TypeError, match="a function that makes a GAN"):
+        recipes.train_or_load("x", toy(), ganlab.data.toy("ring8", 100), steps=1)

@@ -61,3 +61,14 @@ def test_points_average_over_seeds_and_wins_need_both_scores():
     # a wins the second point on both scores; at the third it is less confident (0.6 < 0.7): no win
     assert race.wins(result, "a", "b") == (1, 2)
     assert race.points(result, "a", "time") == []
+
+
+def test_images_seen_counts_every_critic_update():
+    from ganlab import recipes
+
+    gan = recipes.toy_gan(hidden=(8,), batch_size=16, n_critic=3)
+    updates = []
+    real_d_update = gan.d_update
+    gan.d_update = lambda real, fake: updates.append(real.shape[0]) or real_d_update(real, fake)
+    gan.fit(ganlab.data.toy("ring8", 200, seed=0), steps=2, progress=False)
+    assert race.images_seen(gan) == sum(updates) == 2 * 3 * 16

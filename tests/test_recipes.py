@@ -45,7 +45,7 @@ def test_the_tuned_dcgan_is_the_paper_recipe_plus_its_measured_changes(monkeypat
     assert dc.g_optimizer.param_groups[0]["lr"] == dc.d_optimizer.param_groups[0]["lr"] == 1e-3
     # "auto": bfloat16 only where the machine has it natively
     for native in (True, False):
-        monkeypatch.setattr(recipes, "fast_bfloat16", lambda device, native=native: native)
+        monkeypatch.setattr(ganlab.training, "fast_bfloat16", lambda device, native=native: native)
         assert recipes.dcgan_tuned(width=4, d_width=4, device="cpu").autocast == ("bfloat16" if native else None)
     assert recipes.dcgan_tuned(width=4, autocast=None, device="cpu").autocast is None
     with pytest.raises(ValueError, match="unknown setting"):
@@ -87,11 +87,11 @@ def test_an_interrupted_train_or_load_keeps_the_model_under_another_name(tmp_pat
     gan = recipes.train_or_load("toy", build, data, steps=50)
     assert gan.step == 7 and gan.interrupted
     assert "not saved as" in capsys.readouterr().out
-    final = ganlab.runtime.checkpoint_path("toy")
-    assert not final.exists() and final.with_name(final.stem + "-interrupted.pt").exists()
+    kept = sorted(p.name for p in tmp_path.glob("toy*.pt"))
+    assert len(kept) == 1 and kept[0].endswith("-interrupted.pt")
     again = recipes.train_or_load("toy", lambda device=None: recipes.toy_gan(seed=0, device=device, batch_size=32),
-                                  data, steps=20)
-    assert again.step == 20 and final.exists()               # trained in full, from the start
+                                  data, steps=50)
+    assert again.step == 50 and (tmp_path / kept[0].replace("-interrupted", "")).exists()   # trained in full
 
 
 def test_snapshots_follow_a_time_budget(tmp_path, monkeypatch):
@@ -109,14 +109,14 @@ def test_reference_export_keeps_a_small_copy_that_loads(tmp_path, monkeypatch):
     monkeypatch.setenv("GANLAB_QUICK", "0")
     gan = recipes.train_or_load("toy", lambda device=None: recipes.toy_gan(device=device, batch_size=32, ema=0.9),
                                 ganlab.data.toy("ring8", 500, seed=0), steps=30, snapshots=3)
-    copy = tmp_path / "reference" / "toy.pt"
+    copy, = (tmp_path / "reference").glob("toy-*.pt")
     small = ganlab.GAN.load(copy)
     z = gan.noise(16, seed=1)
     assert torch.equal(small.sample(z=z), gan.sample(z=z))       # the generators are kept exact
     assert small.step == 30 and len(small.extras["snapshots"]) == len(gan.extras["snapshots"])
     assert small.provenance["steps"] == 30 and small.provenance["torch"] == torch.__version__
     assert gan.provenance is None                                 # only shipped copies carry one
-    assert copy.stat().st_size < 0.6 * ganlab.runtime.checkpoint_path("toy").stat().st_size
+    assert copy.stat().st_size < 0.6 * ganlab.runtime.checkpoint_path(copy.stem).stat().st_size
     kept = ganlab.runtime.cached("numbers", lambda: {"a": 1}, settings={"x": 1})
     assert kept == {"a": 1} and len(list((tmp_path / "reference").glob("numbers-*.pt"))) == 1
 
@@ -125,8 +125,7 @@ def exporting_full_run(tmp_path, monkeypatch):
     """Full mode, exporting reference files to tmp_path/reference (as the full-mode command does);
     returns toy data and a builder of a small toy GAN."""
     monkeypatch.setenv("GANLAB_CHECKPOINTS", str(tmp_path / "ckpt"))
-    monkeypatch.setattr(ganlab.runtime, "REFERENCE", tmp_path / "reference")
-    monkeypatch.setattr(recipes, "REFERENCE", tmp_path / "reference")
+    monkeypatch.setattr(ganlab.store, "REFERENCE", tmp_path / "reference")
     monkeypatch.delenv("GANLAB_QUICK", raising=False)
     data = ganlab.data.toy("ring8", 500, seed=0)
     build = lambda device=None: recipes.toy_gan(device=device, batch_size=32)       # noqa: E731
@@ -185,3 +184,17 @@ def test_reference_mode_finds_the_shipped_results_from_another_place(tmp_path, m
     assert "device cpu, digits 8000" in capsys.readouterr().out
     other_recipe = ganlab.runtime.cached("numbers", lambda: 3, settings=dict(there, recipe="another"))
     assert other_recipe == 3 and "computing it here" in capsys.readouterr().out
+
+
+def test_a_recipe_never_moves_the_notebooks_random_stream():
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    torch.manual_seed(5)
+    a = recipes.toy_gan(seed=7, hidden=(8,))
+    assert torch.equal(torch.rand(3), expected)                       # the caller's stream, untouched
+    b = recipes.toy_gan("non-saturating", 7, hidden=(8,))             # the seed given by position too
+    assert all(torch.equal(p, q) for p, q in zip(a.generator.parameters(), b.generator.parameters()))
+    with ganlab.runtime.seeded(3):
+        inside = torch.rand(2)
+    torch.manual_seed(3)
+    assert torch.equal(inside, torch.rand(2))

@@ -61,6 +61,59 @@ def test_save_load_resumes_bit_for_bit(tmp_path):
     assert again.history["d_loss"] == gan.history["d_loss"]
 
 
+def resumable_gan(**kw):
+    return tiny_gan("wgan-gp", dropout=0.3, n_critic=2, ema=0.9, augment=0, **kw)
+
+
+def test_fit_split_into_calls_equals_one_call(tmp_path):
+    """fit(10) + fit(10), and save / load between them, give fit(20)'s weights bit for bit."""
+    data = ganlab.data.toy("grid25", 1000, seed=0)
+    whole = resumable_gan()
+    whole.fit(data, steps=20, batch_size=32, progress=False)
+    split = resumable_gan()
+    for steps in (10, 3, 7):
+        split.fit(data, steps=steps, batch_size=32, progress=False)
+    loaded = resumable_gan()
+    loaded.fit(data, steps=10, batch_size=32, progress=False)
+    loaded.save(tmp_path / "half.pt")
+    torch.manual_seed(999)                                # whatever happened in between
+    loaded = GAN.load(tmp_path / "half.pt")
+    loaded.fit(data, steps=10, batch_size=32, progress=False)
+    for other in (split, loaded):
+        assert other.step == 20
+        assert torch.equal(weights(other.generator), weights(whole.generator))
+        assert torch.equal(weights(other.discriminator), weights(whole.discriminator))
+        assert torch.equal(weights(other.ema_generator), weights(whole.ema_generator))
+
+
+def test_a_stop_press_mid_step_finishes_the_step_then_resumes_exactly(capsys):
+    """Ctrl-C (SIGINT) while D's update runs: the step finishes and is counted; continuing
+    gives the uninterrupted run's weights."""
+    import signal
+
+    data = ganlab.data.toy("grid25", 1000, seed=0)
+    whole = resumable_gan()
+    whole.fit(data, steps=30, batch_size=32, progress=False)
+    gan = resumable_gan()
+    real_d_update, d_updates = gan.d_update, []
+
+    def d_update_then_press(*args):
+        out = real_d_update(*args)
+        d_updates.append(1)
+        if len(d_updates) == 21:                        # the first of step 11's two critic updates
+            signal.raise_signal(signal.SIGINT)
+        return out
+
+    gan.d_update = d_update_then_press
+    gan.fit(data, steps=30, batch_size=32, progress=False)
+    assert gan.interrupted and gan.step == 11 and len(d_updates) == 22
+    assert "interrupted at step 11" in capsys.readouterr().out
+    gan.fit(data, steps=19, batch_size=32, progress=False)
+    assert torch.equal(weights(gan.generator), weights(whole.generator))
+    assert torch.equal(weights(gan.discriminator), weights(whole.discriminator))
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler      # fit put Ctrl-C back
+
+
 def test_checkpoint_is_plain_data(tmp_path):
     path = tiny_gan().save(tmp_path / "a.pt")
     state = torch.load(path, weights_only=True)          # no pickled code inside
@@ -126,8 +179,7 @@ def test_nan_stops_training_and_keeps_the_last_good_weights():
     data = ganlab.data.toy("ring8", 200, seed=0)
     gan.fit(data, steps=3, batch_size=16, progress=False)
     before = weights(gan.discriminator), weights(gan.generator)
-    poisoned = data.clone()
-    poisoned[:] = float("nan")
+    poisoned = lambda n: torch.full((n, 2), float("nan"))      # noqa: E731  (a sampler: NaN in a tensor is refused first)
     with pytest.raises(TrainingDiverged, match="step 4.*learning rate"):
         gan.fit(poisoned, steps=5, batch_size=16, progress=False)
     assert torch.equal(weights(gan.discriminator), before[0])
@@ -502,3 +554,64 @@ def test_unrolled_real_term_is_the_games_value_at_the_lookahead(tmp_path):
                           discriminator=torch.nn.Linear(1, 1).double())
         assert isinstance(loaded, UnrolledGAN) and loaded.real_term is with_real
     assert wants[True] != pytest.approx(wants[False], rel=1e-3)      # the real half changes G's step
+
+
+# ---------------------------------------------------------------- changes that must not go unnoticed
+# (the package review's table: each test below fails when its change is made to the trainer)
+
+def test_the_gradient_penalty_is_added_to_ds_loss():
+    gan = tiny_gan("wgan-gp", penalty_weight=10.0)
+    real, fake = torch.randn(16, 2), torch.randn(16, 2)
+    state = gan.rng.get_state()
+    probe = torch.Generator().manual_seed(0)
+    probe.set_state(state)
+    wasserstein = gan.loss.d_loss(gan.score(real), gan.score(fake))[0]
+    penalty = ganlab.losses.gradient_penalty(gan.score, real, fake, generator=probe)
+    assert penalty.item() > 1e-3                                    # an untrained critic is not 1-Lipschitz
+    d_loss, _, _ = gan.d_update(real, fake)
+    assert d_loss == pytest.approx((wasserstein + 10.0 * penalty).item(), rel=1e-5)
+
+
+def test_a_pack_is_consecutive_samples_never_real_and_fake_mixed():
+    torch.manual_seed(0)
+    d = models.mlp_discriminator(in_shape=(2,), hidden=(16,), pack=2)
+    gan = GAN(models.mlp_generator(latent_dim=2, hidden=(16,), out_shape=(2,), output=None), d)
+    real, fake = torch.randn(4, 2), torch.randn(4, 2) + 5
+    by_hand = d(torch.stack([torch.cat([x[i], x[i + 1]]) for x in (real, fake) for i in (0, 2)]))
+    assert torch.allclose(gan.score(torch.cat([real, fake])), by_hand)
+    seen = []
+    d.register_forward_hook(lambda m, args, out: seen.append(args[0].detach().clone()))
+    gan.d_update(real, fake)                                         # the joint pass: packs of one kind
+    packs = seen[0].reshape(-1, 2, 2)
+    assert torch.equal(packs[:2].reshape(-1, 2), real) and torch.equal(packs[2:].reshape(-1, 2), fake)
+
+
+def test_the_ema_generator_normalises_with_gs_batch_norm_statistics():
+    torch.manual_seed(0)
+    g = models.mlp_generator(latent_dim=2, hidden=(16,), out_shape=(2,), output=None, batch_norm=True)
+    gan = GAN(g, models.mlp_discriminator(in_shape=(2,), hidden=(16,)), ema=0.9, seed=0)
+    gan.fit(ganlab.data.toy("ring8", 200, seed=0), steps=3, batch_size=16, progress=False)
+    buffers = dict(gan.generator.named_buffers())
+    assert any("running_mean" in k for k in buffers)
+    for k, b in gan.ema_generator.named_buffers():
+        assert torch.equal(b, buffers[k]), k
+
+
+def test_a_time_budget_still_calls_the_callback_at_the_end():
+    gan, calls = tiny_gan(), []
+    gan.fit(ganlab.data.toy("ring8", 200), seconds=0.2, batch_size=16, every=10**6,
+            callback=lambda g: calls.append(g.step), progress=False)
+    assert calls == [gan.step] and gan.step > 0
+
+
+def test_fresh_noise_for_g_draws_another_batch_for_gs_update():
+    draws = {}
+    for fresh in (False, True):
+        gan = tiny_gan(fresh_noise_for_g=fresh)
+        made = []
+        real_sample = gan.sample_train
+        gan.sample_train = lambda n: made.append(n) or real_sample(n)
+        gan.fit(ganlab.data.toy("ring8", 200, seed=0), steps=3, batch_size=16, progress=False)
+        draws[fresh] = (len(made), weights(gan.generator))
+    assert draws[False][0] == 3 and draws[True][0] == 6            # one pass through G per step, or two
+    assert not torch.equal(draws[False][1], draws[True][1])
