@@ -51,9 +51,10 @@ def _format(value, fmt):
 
 def record(notebook, key, value, fmt="{:.3g}", label=None):
     """Hand `value` to the full-mode command (when it runs this notebook); returns value."""
+    plain = value.tolist() if hasattr(value, "tolist") else value
+    _THIS_RUN.setdefault(notebook, {})[key] = (plain, fmt, label or key)      # for summary()
     out = os.environ.get("GANLAB_RESULTS_OUT")
     if out:
-        plain = value.tolist() if hasattr(value, "tolist") else value
         with open(out, "a") as f:
             f.write(json.dumps(dict(notebook=notebook, key=key, value=plain, fmt=fmt, label=label or key)) + "\n")
     return value
@@ -65,9 +66,7 @@ def report(notebook, key, value, fmt="{:.3g}", label=None):
     The reference run's value is shown beside it once, in the notebook's closing
     table (summary())."""
     record(notebook, key, value, fmt, label)
-    plain = value.tolist() if hasattr(value, "tolist") else value
-    _THIS_RUN.setdefault(notebook, {})[key] = (plain, fmt, label or key)
-    print(f"{label or key}: {_format(plain, fmt)}")
+    print(f"{label or key}: {_format(value.tolist() if hasattr(value, 'tolist') else value, fmt)}")
     return value
 
 
