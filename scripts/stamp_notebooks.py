@@ -71,10 +71,12 @@ def timing_line(results, number):
         return f"{TIME_START}*No reference run recorded yet.*{TIME_END}"
     m = results["machine"]
     ref = entry.get("reference_mode_seconds")
-    ref_text = f", reference mode {ref:.0f} s" if ref is not None else ""
     date = entry.get("date", results["date"])        # the day this notebook ran, not the file's last run
-    return (f"{TIME_START}**Time on the reference machine** ({m['device_name']}, {date}): "
-            f"full mode {entry['seconds'] / 60:.1f} min{ref_text}.{TIME_END}")
+    if ref is not None and max(ref, entry["seconds"]) < 60:     # nothing trains for long: no mode is faster
+        times = "under a minute in full mode and in reference mode alike"
+    else:
+        times = f"full mode {entry['seconds'] / 60:.1f} min" + (f", reference mode {ref:.0f} s" if ref is not None else "")
+    return f"{TIME_START}**Time on the reference machine** ({m['device_name']}, {date}): {times}.{TIME_END}"
 
 
 def stamped(nb, name, url, version, results):

@@ -85,6 +85,10 @@ def test_notebooks_are_stamped_from_pyproject_and_the_results_file():
     results = {"date": "2026-02-02", "machine": {"device_name": "CPU"},
                "notebooks": {"01": {"seconds": 60, "date": "2026-01-01"}, "02": {"seconds": 60}}}
     assert "2026-01-01" in stamp.timing_line(results, "01") and "2026-02-02" in stamp.timing_line(results, "02")
+    # a notebook where nothing trains for long does not promise a faster reference mode
+    results["notebooks"]["01"].update(seconds=9, reference_mode_seconds=16)
+    results["notebooks"]["02"].update(seconds=150, reference_mode_seconds=14)
+    assert "alike" in stamp.timing_line(results, "01") and "full mode 2.5 min, reference mode 14 s" in stamp.timing_line(results, "02")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
