@@ -92,9 +92,14 @@ def summary(notebook, path=RESULTS):
         there = _format(stored[key]["value"], fmt) if key in stored else "not measured"
         rows.append((label, here, there, key in mine and key in stored and here == there))
     mode = runtime.mode()
-    intro = {"reference": "This run is in reference mode: it loaded the series' trained models and kept results, "
-                          "so its numbers equal the reference run's by construction (MODE = \"full\" makes your own "
-                          "and this table compares them).",
+    ships = any(runtime.REFERENCE.glob(f"{notebook}_*.pt"))        # does reference mode load anything here?
+    loaded = ("This run is in reference mode: it loaded this notebook's trained models and kept results from the "
+              "reference run, so the numbers that come from them equal the reference run's by construction "
+              "(MODE = \"full\" makes your own and this table compares them)." if ships else
+              "This run is in reference mode, but this notebook loads no trained models: it computed every number "
+              "here, from fixed seeds, so they equal the reference run's on a like machine and may differ a little "
+              "on another device or torch version.")
+    intro = {"reference": loaded,
              "full": "This run is in full mode: everything was trained here, so expect differences from the "
                      "reference run (other random numbers on another device; more or fewer steps in a time budget).",
              "quick": "This run is in quick mode: tiny sizes that only show the code runs; its numbers are not results."}[mode]

@@ -83,6 +83,7 @@ def test_report_prints_the_number_once_and_the_summary_puts_it_beside_the_refere
     table = capsys.readouterr().out
     assert rows == [("share", "25%", "50%", False), ("why", "3.0", "3.0", True), ("zed", "not run", "7", False)]
     assert "reference mode" in table and "(differs)" in table.splitlines()[2] and "(differs)" not in table.splitlines()[3]
+    assert "loads no trained models" in table, "notebook 99 ships no reference files, so nothing was loaded"
     assert ganlab.results.formatted("99", "y", path=ref) == "3.0"
     ganlab.results.record("99", "z", 7, "{}", "zed")          # record() (no print) counts as this run's too
     assert ganlab.results.summary("99", path=ref)[2] == ("zed", "7", "7", True)
