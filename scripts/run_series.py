@@ -1,9 +1,10 @@
 """Run every notebook as a reader would and write down what it measured: the full-mode command.
 
     python scripts/run_series.py                    # all notebooks, full mode (over three hours on 2 cores)
-    python scripts/run_series.py 03 05              # some of them (the others keep their entries)
+    python scripts/run_series.py 03 05 02b          # some of them (the others keep their entries)
     python scripts/run_series.py --readme           # only rewrite the README's tables from the file
 
+The lessons (NN_*.ipynb) and their appendix notebooks (NNb_*.ipynb) are run alike.
 Each notebook runs top to bottom in a real Jupyter kernel (nbclient), in full mode,
 with a fresh checkpoint folder so everything trains. Every code cell runs even when
 an earlier one fails, so every check is tried. Then ganlab/_data/results.json gets,
@@ -32,9 +33,15 @@ README = ROOT / "README.md"
 START, END = "<!-- results: made by scripts/run_series.py -->", "<!-- end of results -->"
 
 
+def notebook_id(path):
+    """"02" for a lesson (02_transforming_noise_2d.ipynb), "02b" for its appendix (02b_mmd_in_detail.ipynb)."""
+    return path.name.split("_", 1)[0]
+
+
 def notebooks(wanted=()):
-    paths = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    return [p for p in paths if not wanted or p.name[:2] in wanted]
+    """The lessons and their appendices, each lesson followed by its appendices (01, 02, 02b, 03, ...)."""
+    paths = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"), key=lambda p: notebook_id(p))
+    return [p for p in paths if not wanted or notebook_id(p) in wanted]
 
 
 def machine():
@@ -160,7 +167,7 @@ def write_readme(results):
 def time_reference_mode(results, paths, checkpoints, artifacts, timeout):
     """Run notebooks in reference mode: record how long each took, and which numbers differ from the file's."""
     for path in paths:
-        name = path.name[:2]
+        name = notebook_id(path)
         print(f"running {path.name} (reference mode) ...", flush=True)
         entry = run_one(path, "reference", checkpoints, artifacts, timeout)
         full = results["notebooks"][name]["numbers"]
@@ -179,7 +186,7 @@ def time_reference_mode(results, paths, checkpoints, artifacts, timeout):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("notebooks", nargs="*", help="two-digit numbers of the notebooks to run (default: all)")
+    parser.add_argument("notebooks", nargs="*", help="numbers of the notebooks to run, e.g. 03 02b (default: all)")
     parser.add_argument("--quick", action="store_true", help="quick mode (to try this script; results not kept)")
     parser.add_argument("--reference", action="store_true",
                         help="time reference mode and check its numbers against the file's (after a full run)")
@@ -205,7 +212,7 @@ def main(argv=None):
     for path in notebooks(args.notebooks):
         print(f"running {path.name} ({mode} mode) ...", flush=True)
         if mode == "full":          # this run exports the notebook's reference files anew: drop the old ones
-            for old in REFERENCE.glob(f"{path.name[:2]}_*.pt"):
+            for old in REFERENCE.glob(f"{notebook_id(path)}_*.pt"):     # 02_* is not 02b_*
                 old.unlink()
         entry = run_one(path, mode, checkpoints, artifacts, args.timeout)
         print(f"  {entry['seconds'] / 60:.1f} min, {entry['checks_passed']}/{entry['checks']} checks held, "
@@ -213,7 +220,7 @@ def main(argv=None):
         for c in entry["check_cells"] + entry["errors"]:
             if c.get("error"):
                 print(f"    cell {c['cell']}: {c['error']}")
-        results["notebooks"][path.name[:2]] = entry
+        results["notebooks"][notebook_id(path)] = entry
         if not args.quick:      # kept after each notebook, so a run cut short keeps what it finished
             results.update(machine=machine(), date=datetime.date.today().isoformat(), mode="full",
                            reference_files=reference_files())

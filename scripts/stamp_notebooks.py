@@ -5,9 +5,15 @@
 The repository address and the version live in one place, pyproject.toml. From them each
 notebook gets its setup cell's install line (pinned to the release tag) and the "Open in
 Colab" link in its title cell. From ganlab/_data/results.json each title cell gets one
-line with the reference machine's times in full and in reference mode. To publish under
-another address, change pyproject.toml and run this script; tests/test_notebooks_hygiene.py
-fails while a notebook disagrees with the two files.
+line with the reference machine's times in full and in reference mode, and every number
+the prose states is written between two markers,
+
+    <!-- n:03/frechet -->4.7<!-- /n -->
+
+(notebook 03's number "frechet", formatted as the notebook reports it; a reader sees 4.7),
+so the text cannot drift from the results file. To publish under another address, change
+pyproject.toml and run this script; tests/test_notebooks_hygiene.py fails while a notebook
+disagrees with the two files.
 """
 import json
 import re
@@ -18,6 +24,32 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 TIME_START, TIME_END = "<!-- reference timing: scripts/stamp_notebooks.py -->", "<!-- end of timing -->"
+NUMBER = re.compile(r"<!-- n:([0-9a-z]+)/([^ >]+) -->(.*?)<!-- /n -->")
+PATTERN = "[0-9][0-9]*_*.ipynb"            # the lessons (01_...) and their appendices (02b_...)
+
+
+def notebook_id(name):
+    """"02" for 02_transforming_noise_2d.ipynb, "02b" for 02b_mmd_in_detail.ipynb."""
+    return name.split("_", 1)[0]
+
+
+def number_text(results, notebook, key):
+    """Notebook `notebook`'s number `key` from the results file, formatted as the notebook reports it."""
+    try:
+        entry = results["notebooks"][notebook]["numbers"][key]
+    except KeyError:
+        raise KeyError(f"a marker asks for number {notebook}/{key}, which ganlab/_data/results.json does not have: "
+                       f"fix the marker, or report the number in the notebook and rerun scripts/run_series.py") from None
+    value, fmt = entry["value"], entry["fmt"]
+    if isinstance(value, (list, tuple)):
+        return ", ".join(fmt.format(v) for v in value)
+    return fmt.format(value)
+
+
+def stamp_numbers(source, results):
+    """`source` with every <!-- n:NB/KEY -->...<!-- /n --> marker's text set from the results file."""
+    return NUMBER.sub(lambda m: f"<!-- n:{m.group(1)}/{m.group(2)} -->{number_text(results, m.group(1), m.group(2))}"
+                                f"<!-- /n -->", source)
 
 
 def project():
@@ -39,10 +71,12 @@ def timing_line(results, number):
         return f"{TIME_START}*No reference run recorded yet.*{TIME_END}"
     m = results["machine"]
     ref = entry.get("reference_mode_seconds")
-    ref_text = f", reference mode {ref:.0f} s" if ref is not None else ""
     date = entry.get("date", results["date"])        # the day this notebook ran, not the file's last run
-    return (f"{TIME_START}**Time on the reference machine** ({m['device_name']}, {date}): "
-            f"full mode {entry['seconds'] / 60:.1f} min{ref_text}.{TIME_END}")
+    if ref is not None and max(ref, entry["seconds"]) < 60:     # nothing trains for long: no mode is faster
+        times = "under a minute in full mode and in reference mode alike"
+    else:
+        times = f"full mode {entry['seconds'] / 60:.1f} min" + (f", reference mode {ref:.0f} s" if ref is not None else "")
+    return f"{TIME_START}**Time on the reference machine** ({m['device_name']}, {date}): {times}.{TIME_END}"
 
 
 def stamped(nb, name, url, version, results):
@@ -56,7 +90,10 @@ def stamped(nb, name, url, version, results):
     heading = lines[0]
     rest = "\n".join(lines[1:]).strip("\n")
     title.source = "\n".join([heading, "", colab_link(url, version, name) + " · "
-                              + timing_line(results, name[:2]), "", rest])
+                              + timing_line(results, notebook_id(name)), "", rest])
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and "<!-- n:" in cell.source:
+            cell.source = stamp_numbers(cell.source, results)
     return nb
 
 
@@ -65,7 +102,7 @@ def main(check=False):
     results_file = ROOT / "ganlab" / "_data" / "results.json"
     results = json.loads(results_file.read_text()) if results_file.exists() else {}
     changed = []
-    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+    for path in sorted((ROOT / "notebooks").glob(PATTERN)):
         nb = nbformat.read(path, as_version=4)
         before = nbformat.writes(nb)
         after = nbformat.writes(stamped(nb, path.name, url, version, results))

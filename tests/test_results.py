@@ -26,7 +26,7 @@ def reported_keys(path):
 
     nb = nbformat.read(path, as_version=4)
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    return set(re.findall(r'results\.(?:report|record)\(\s*"(\d\d)",\s*"([^"{}]+)"', code))
+    return set(re.findall(r'results\.(?:report|record)\(\s*"(\d\d[a-z]?)",\s*"([^"{}]+)"', code))
 
 
 def test_readme_results_section_is_made_from_the_results_file():
@@ -41,7 +41,7 @@ def test_readme_results_section_is_made_from_the_results_file():
 def test_every_number_a_notebook_reports_is_in_the_results_file():
     results = json.loads(RESULTS.read_text())
     missing = []
-    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb")):
         for notebook, key in reported_keys(path):
             if key not in results["notebooks"].get(notebook, {}).get("numbers", {}):
                 missing.append(f"{notebook}: {key}")
@@ -51,7 +51,7 @@ def test_every_number_a_notebook_reports_is_in_the_results_file():
 def test_the_reference_run_was_full_mode_and_every_check_held():
     results = json.loads(RESULTS.read_text())
     assert results["mode"] == "full"
-    notebooks = sorted(p.name[:2] for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    notebooks = sorted(p.name.split("_")[0] for p in (ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
     assert sorted(results["notebooks"]) == notebooks
     for name, r in results["notebooks"].items():
         assert not r["quick"], name
@@ -63,23 +63,48 @@ def test_the_reference_run_was_full_mode_and_every_check_held():
         assert r.get("reference_mode_checks_passed") == r["checks"], name
 
 
-def test_report_prints_the_reference_beside_this_run(tmp_path, monkeypatch, capsys):
+def test_report_prints_the_number_once_and_the_summary_puts_it_beside_the_reference(tmp_path, monkeypatch, capsys):
     ref = tmp_path / "results.json"
-    ref.write_text(json.dumps({"notebooks": {"99": {"numbers": {"x": {"value": 0.5, "fmt": "{:.0%}", "label": "x"}}}}}))
-    monkeypatch.setattr(ganlab.results, "RESULTS", ref)
-    monkeypatch.setattr(ganlab.results, "reference", lambda nb, key: ganlab.results.load(ref)["notebooks"][nb]["numbers"][key]["value"])
+    ref.write_text(json.dumps({"date": "2026-01-01", "machine": {"device_name": "CPU", "threads": 2, "torch": "x"},
+                               "notebooks": {"99": {"numbers": {"x": {"value": 0.5, "fmt": "{:.0%}", "label": "x"},
+                                                                "y": {"value": 3.0, "fmt": "{:.1f}", "label": "why"},
+                                                                "z": {"value": 7, "fmt": "{}", "label": "zed"}}}}}))
+    monkeypatch.setattr(ganlab.results, "_THIS_RUN", {})
     out = tmp_path / "collected.jsonl"
     monkeypatch.setenv("GANLAB_RESULTS_OUT", str(out))
     assert ganlab.results.report("99", "x", 0.25, "{:.0%}", "share") == 0.25
+    assert ganlab.results.report("99", "y", 3.04, "{:.1f}", "why") == 3.04
     printed = capsys.readouterr().out
-    assert "share: 25% in this run" in printed and "50% in the reference run" in printed
-    assert json.loads(out.read_text()) == {"notebook": "99", "key": "x", "value": 0.25, "fmt": "{:.0%}", "label": "share"}
+    assert printed == "share: 25%\nwhy: 3.0\n", "a cell prints the reader's number once, nothing else"
+    assert json.loads(out.read_text().splitlines()[0]) == {"notebook": "99", "key": "x", "value": 0.25, "fmt": "{:.0%}",
+                                                           "label": "share"}
+    monkeypatch.setattr(ganlab.results.runtime, "mode", lambda: "reference")
+    rows = ganlab.results.summary("99", path=ref)
+    table = capsys.readouterr().out
+    assert rows == [("share", "25%", "50%", False), ("why", "3.0", "3.0", True), ("zed", "not run", "7", False)]
+    assert "reference mode" in table and "(differs)" in table.splitlines()[2] and "(differs)" not in table.splitlines()[3]
+    assert "loads no trained models" in table, "notebook 99 ships no reference files, so nothing was loaded"
+    assert ganlab.results.formatted("99", "y", path=ref) == "3.0"
+    ganlab.results.record("99", "z", 7, "{}", "zed")          # record() (no print) counts as this run's too
+    assert ganlab.results.summary("99", path=ref)[2] == ("zed", "7", "7", True)
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb")), ids=lambda p: p.name)
+def test_each_notebook_ends_with_its_table_of_numbers(path):
+    """The reader's numbers appear beside the reference run's once: in a summary() cell before the Summary."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    name = path.name.split("_")[0]
+    calls = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and f'ganlab.results.summary("{name}")' in c.source]
+    summary = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "## Summary" in c.source)
+    assert len(calls) == 1 and calls[0] < summary, "one ganlab.results.summary(...) cell, before the Summary"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb")), ids=lambda p: p.name)
 def test_each_notebook_prints_its_reference_timing(path):
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
     code = "\n".join(c.source for c in nb.cells[:4] if c.cell_type == "code")
-    assert f'ganlab.results.timing("{path.name[:2]}")' in code
+    assert f'ganlab.results.timing("{path.name.split("_")[0]}")' in code
