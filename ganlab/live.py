@@ -15,7 +15,8 @@ warped noise grid. Beside it: the share of G's samples on the target over traini
 with timeline=True the share of samples at each mode over time (rows: modes).
 
 Every control has a method that does what it does (step, run, reset, set_loss,
-set_remedies), so notebooks and tests drive the view without a browser. A frame costs
+set_remedies), so notebooks and tests drive the view without a browser; `figure()` draws
+the same moment as a matplotlib figure for a saved or printed copy. A frame costs
 the kernel only the arrays: `frame()` computes them, `redraw()` sends them.
 """
 import time
@@ -301,6 +302,27 @@ class LiveView(W.VBox):
         if self.timeline:
             series.append({"name": "share of modes covered", "color": "#4575b4", "y": pick(r["covered"])})
         return {"x": pick(r["step"]), "series": series, "ymax": 1, "title": "over training (steps)"}
+
+    def figure(self):
+        """The view as a static matplotlib figure (what a saved or printed copy of a notebook
+        shows, where the canvas is blank): plots.toy_view's picture of this moment, and the
+        record over training beside it."""
+        from matplotlib.figure import Figure
+
+        if self.real is None:
+            raise ValueError("the drawing is empty: draw a target (or pick a preset) before asking for its figure")
+        fig = Figure(figsize=(9.6, 4.4), layout="constrained")
+        ax_view, ax_record = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1]})
+        _plots.toy_view(self.gan, self.real, ax=ax_view, bounds=self.bounds, n_fake=400,
+                        title=f"step {self.gan.step} · {self.gan.loss.name}")
+        r = self.record
+        ax_record.plot(r["step"], r["on_target"], marker=".", color=_plots.FAKE, label="samples on the target")
+        if self.timeline:
+            ax_record.plot(r["step"], r["covered"], marker=".", color="#4575b4", label="modes covered")
+        ax_record.set_ylim(0, 1.02), ax_record.set_xlabel("step"), ax_record.set_ylabel("share")
+        ax_record.set_title("over training")
+        _plots.legend_outside(ax_record)
+        return fig
 
     def redraw(self):
         """Compute the frame and send it to the canvas in one message; returns the seconds it took."""
