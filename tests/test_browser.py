@@ -229,12 +229,17 @@ def test_latent_slider_drag_redraws_the_digit(browser, lab):
 def test_live_view_step_button_redraws(browser, lab):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page = _open_and_run_all(browser, lab, "02_transforming_noise_2d.ipynb", timeout_s=300)
-    view = page.locator(".widget-vbox").filter(has=page.locator(".widget-play")).first   # the outermost box
+    # section 5's live view on ring8: the outermost box with a play button and a canvas, before the drawing view
+    view = page.locator(".widget-vbox").filter(has=page.locator(".widget-play")).filter(
+        has=page.locator("canvas.ganlab-main")).first
     view.scroll_into_view_if_needed()
-    image = view.locator("img").last
-    before = image.screenshot()
+    assert not view.locator(".widget-button", has_text="clear").count(), "found the drawing view, not section 5's"
+    canvas = view.locator("canvas.ganlab-main")
+    step, before = _kernel_step(view), canvas.screenshot()
+    assert step > 0, f"section 5's view should show a GAN trained by its cell, not step {step}"
     view.locator(".widget-button", has_text="step both").click()
-    assert _wait_for_change(image, before), "the live view did not redraw after 'step both'"
+    assert _wait_until(lambda: _kernel_step(view) == step + 1, 30), "'step both' did not train the live view"
+    assert _wait_for_change(canvas, before), "the live view's canvas did not redraw after 'step both'"
     page.screenshot(path=str(ARTIFACTS / "02-live-view.png"))
     page.close()
 

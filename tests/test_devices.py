@@ -100,8 +100,9 @@ def test_pictures_and_widgets_draw_accelerator_models(accelerator):
     plots.nearest_neighbours_grid(torch.rand(2, 1, 6, 6, device=accelerator), torch.rand(5, 1, 6, 6, device=accelerator))
     t = collapse.coverage_over_time(gan, data, "grid25", steps=4, every=2, progress=False)
     plots.mode_timeline(t["nearest"], t["step"])
-    live = widgets.LiveTraining2D(steps_per_frame=2)
+    live = widgets.LiveView(steps_per_frame=2, hidden=(16,))         # on ganlab.device(): the accelerator
     live.step("both", 2)
+    live.figure()
     mnist = recipes.mlp_mnist(g_hidden=(16,), d_hidden=(16,))
     sliders = widgets.LatentSliders(mnist, dims=range(2), seed=0)
     before = sliders.image.value

@@ -240,13 +240,19 @@ def test_timeline_and_boundaries():
 
 
 def test_live_view_figure_keeps_its_legends_clear():
-    live = widgets.LiveTraining2D(steps_per_frame=1)
+    live = widgets.LiveView(target="ring8", hidden=(16,), remedies=("packing",), timeline=True)
     live.step("both", 2, redraw=False)
     fig = live.figure()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     FigureCanvasAgg(fig)
     assert legends_outside_their_axes(fig)
-    assert all(labelled(ax) for ax in fig.axes[1:3])
+    assert all(labelled(ax) for ax in fig.axes[:2]) and plots.check_figure(fig) == []
+    shares = fig.axes[1].get_lines()                     # the record beside the picture, as the view keeps it
+    assert [list(line.get_ydata()) for line in shares] == [live.record["on_target"], live.record["covered"]]
+    empty = widgets.LiveView(target="draw", hidden=(8,))
+    empty.pad.clear()
+    with pytest.raises(ValueError, match="draw a target"):
+        empty.figure()
 
 
 def test_diagrams_pass_the_check_and_read_shapes_from_the_models():

@@ -139,28 +139,25 @@ def test_spot_the_fake_scores_right_and_wrong_answers():
 
 
 def test_live_view_buttons_train_and_redraw():
-    live = widgets.LiveTraining2D(target="ring8", hidden=(16,), batch_size=64, steps_per_frame=3)
-    first = live.image.value
+    live = widgets.LiveView(target="ring8", hidden=(16,), batch_size=64, steps_per_frame=3, lr=2e-4)
+    first = live.canvas.fake
     d_before = [p.clone() for p in live.gan.discriminator.parameters()]
     g_before = [p.clone() for p in live.gan.generator.parameters()]
     live.buttons["d"].click()                   # D only: G untouched
-    assert live.gan.step == 1
+    assert live.gan.step == 1 and live.record["step"] == [0, 1]
     assert all(torch.equal(a, b) for a, b in zip(g_before, live.gan.generator.parameters()))
     assert not all(torch.equal(a, b) for a, b in zip(d_before, live.gan.discriminator.parameters()))
+    d_before = [p.clone() for p in live.gan.discriminator.parameters()]
+    live.buttons["g"].click()                   # G only: D untouched, G's samples (and the canvas) move
+    assert all(torch.equal(a, b) for a, b in zip(d_before, live.gan.discriminator.parameters()))
+    assert live.gan.step == 2 and live.canvas.fake != first
     live.buttons["both"].click()
-    assert live.gan.step == 2 and live.image.value != first
-    live.play.value += 1                        # one tick of the play widget
-    assert live.gan.step == 2 + 3
-    live.n_critic.value = 3
-    assert live.gan.n_critic == 3
-    live.d_lr.value = 1e-4
-    assert live.gan.d_optimizer.param_groups[0]["lr"] == pytest.approx(1e-4)
-    live.target.value = "grid25"                # a new target resets training
-    assert live.gan.step == 0 and live.real.abs().max() > 3
-    live.loss.value = "least-squares"
-    assert live.gan.loss.name == "least-squares"
+    assert live.gan.step == 3 and "step <b>3</b>" in live.status.value
+    assert live.gan.d_optimizer.param_groups[0]["lr"] == pytest.approx(2e-4)
+    live.losses.value = "least-squares"         # the loss menu starts training again with that loss
+    assert live.gan.loss.name == "least-squares" and live.gan.step == 0 and live.record["step"] == [0]
     live.run(20, frames=2, progress=False)
-    assert live.gan.step == 20 and len(live.divergence["js"]) == 3
+    assert live.gan.step == 20 and live.record["step"] == [0, 10, 20]
 
 
 def test_prior_slider_moves_the_boundary():
