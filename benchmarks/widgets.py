@@ -8,7 +8,8 @@ and their gradients (the arrows), G on the warped noise grid (9 + 9 lines of 25 
 then those arrays as bytes into the canvas's traits (one message to the page). The page
 paints them in JavaScript; that part runs in the browser, not here, and is not timed.
 This times the Python side, compute and serialize, for the views of notebooks 02, 05 and
-06, and, for scale, the matplotlib view it replaces (LiveTraining2D, a PNG per frame).
+06, and, for scale, the same moment drawn as a matplotlib PNG (LiveView.figure(), what
+the series' matplotlib live view cost per frame before the canvas replaced it).
 The target is a median under 20 ms. Training steps between frames are not counted.
 """
 import argparse
@@ -57,11 +58,12 @@ def main(argv=None):
         rows.append(row)
         print(f"{name:<58} {row['compute_ms']:9.1f} {row['whole_ms']:9.1f} {row['p90_ms']:9.1f}")
     if args.matplotlib_frames:
-        from ganlab.widgets import LiveTraining2D
+        from ganlab.live import LiveView
+        from ganlab.plots import figure_png
 
-        old = LiveTraining2D(target="ring8")
-        whole = _timed(old.redraw, args.matplotlib_frames)
-        row = dict(view="02's matplotlib view (LiveTraining2D, PNG per frame)",
+        view = LiveView(target="ring8")
+        whole = _timed(lambda: figure_png(view.figure(), dpi=72), args.matplotlib_frames)
+        row = dict(view="ring8 as a matplotlib PNG (LiveView.figure())",
                    whole_ms=1000 * statistics.median(whole), compute_ms=float("nan"),
                    p90_ms=1000 * max(whole))
         rows.append(row)

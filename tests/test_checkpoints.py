@@ -18,10 +18,10 @@ SHIPPED = {"7696bed": "ganlab-gan/1", "69c9b80": "ganlab-gan/1", "04df504": "gan
 
 @pytest.mark.parametrize("commit", sorted(SHIPPED))
 def test_every_format_ever_shipped_loads_and_samples_as_it_did(commit):
-    for kind in ("gan", "unrolled"):
+    kinds = ("gan",) if commit == "7696bed" else ("gan", "unrolled")      # no unrolled GAN at the first commit
+    for kind in kinds:
         path = FIXTURES / f"{kind}-{commit}.pt"
-        if not path.exists():
-            continue                                 # no unrolled GAN at the first commit
+        assert path.exists(), f"missing fixture {path}: make it with tests/fixtures/checkpoints/make.py"
         assert torch.load(path, weights_only=True)["format"] == SHIPPED[commit]
         expected = torch.load(FIXTURES / f"{kind}-{commit}.expected.pt", weights_only=True)
         gan = GAN.load(path)
