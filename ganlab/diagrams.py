@@ -8,6 +8,7 @@
 
 Each returns a matplotlib figure (an inline PNG: it shows in JupyterLab, Colab and on GitHub).
 """
+import copy
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
@@ -147,8 +148,9 @@ def dcgan_layers(generator=None, discriminator=None, latent_dim=None):
     generator = generator if generator is not None else models.dcgan_generator()
     discriminator = discriminator if discriminator is not None else models.dcgan_discriminator()
     latent_dim = latent_dim or getattr(generator, "latent_dim", 100)
-    g_rows = layer_shapes(generator.cpu().eval(), torch.zeros(2, latent_dim))
-    d_rows = layer_shapes(discriminator.cpu().eval(), torch.zeros((2,) + g_rows[-1][1]))
+    # on copies: the caller's networks keep their device and train / eval mode
+    g_rows = layer_shapes(copy.deepcopy(generator).cpu().eval(), torch.zeros(2, latent_dim))
+    d_rows = layer_shapes(copy.deepcopy(discriminator).cpu().eval(), torch.zeros((2,) + g_rows[-1][1]))
     fig, axes = plt.subplots(2, 1, figsize=(MAX_WIDTH_IN, 5.8), layout="constrained")
     for ax, rows, face, name in ((axes[0], g_rows, G_COLOUR, "generator: noise → image"),
                                  (axes[1], d_rows, D_COLOUR, "discriminator: image → one score")):

@@ -9,6 +9,8 @@ Each recipe is the result of a notebook's measurements; the notebook explains
 every choice. A later notebook that compares against an earlier one builds the
 earlier GAN from here rather than copying its settings.
 """
+import warnings
+
 import torch
 
 from . import conditional, models
@@ -150,10 +152,15 @@ def train_or_load(name, build, data, steps=None, seconds=None, snapshots=8, n_fi
     Snapshots(gan, n_fixed, fixed_seed, steps, seconds, snapshots).fit(data, **fit_args)
     if gan.interrupted:
         partial = path.with_name(path.stem + "-interrupted.pt")
-        if _store.keep(partial, lambda tmp: gan.save(tmp), "the interrupted model") is False:
-            _store.write(partial, lambda tmp: gan.save(tmp))      # an older interrupted run: replaced
-        print(f"interrupted: the model as it is now (step {gan.step}) is in memory and in {partial}; "
-              f"it is not saved as {path.name}, so running this cell again trains in full")
+        try:                                                     # an older interrupted run is replaced
+            _store.write(partial, lambda tmp: gan.save(tmp))
+            where = f"in memory and in {partial}"
+        except (OSError, RuntimeError) as err:
+            warnings.warn(f"the interrupted model could not be written to {partial} ({type(err).__name__}: "
+                          f"{err}); it is returned here only", stacklevel=2)
+            where = "in memory only"
+        print(f"interrupted: the model as it is now (step {gan.step}) is {where}; it is not saved as "
+              f"{path.name}, so running this cell again trains in full")
         return gan
     kept = _store.keep(path, lambda tmp: gan.save(tmp), f"the trained model {name!r}")
     if kept:

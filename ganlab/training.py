@@ -405,9 +405,9 @@ class GAN:
     def _a_few(self, data):
         """2 * pack real samples for the shape check, without touching the trainer's random stream."""
         if isinstance(data, torch.Tensor):
-            return data[:2 * self.pack]
+            return data[:2 * self.pack].to(self.device)
         with own_streams():
-            return data(2 * self.pack)
+            return data(2 * self.pack).to(self.device)      # a sampler may hand back CPU samples
 
     # ------------------------------------------------------------ saving (see ganlab.checkpoints)
 

@@ -176,3 +176,11 @@ def test_loading_leaves_the_global_random_state_alone(tmp_path):
     torch.manual_seed(5)
     GAN.load(path).fit(ganlab.data.toy("ring8", 200, seed=0), steps=2, progress=False)
     assert torch.equal(torch.rand(3), expected)          # neither loading nor training moved it
+
+
+def test_a_sampler_of_cpu_samples_trains_on_the_accelerator(accelerator):
+    """fit's shape check scores two of the sampler's samples with D: they move to D's device first."""
+    ring = ganlab.data.toy("ring8", 500, seed=0)                  # on the CPU, handed out by the sampler
+    gan = recipes.toy_gan(hidden=(8,), batch_size=32)
+    gan.fit(lambda n: ring[torch.randint(len(ring), (n,))], steps=2, progress=False)
+    assert gan.step == 2

@@ -22,7 +22,7 @@ import pytest
 import torch
 
 import ganlab
-from ganlab import basics, collapse, figure_check, plots, recipes, style, widgets
+from ganlab import basics, collapse, figure_check, models, plots, recipes, style, widgets
 
 
 @pytest.fixture(autouse=True)
@@ -268,3 +268,11 @@ def test_diagrams_pass_the_check_and_read_shapes_from_the_models():
                 diagrams.conditional_gan(recipes.conditional_mnist()), diagrams.packing(4)):
         assert plots.check_figure(fig) == []
         plt.close(fig)
+
+
+def test_the_dcgan_diagram_leaves_the_callers_networks_as_they_were():
+    from ganlab import diagrams
+    G, D = models.dcgan_generator(width=4), models.dcgan_discriminator(width=4)
+    fig = diagrams.dcgan_layers(G, D)
+    assert G.training and D.training                              # not switched to eval mode
+    plt.close(fig)
