@@ -29,7 +29,7 @@ from . import metrics as _metrics
 from . import models as _models
 from . import plots as _plots
 from .canvas import Canvas2D, DrawTarget, as_bytes
-from .runtime import resolve_device
+from .runtime import resolve_device, seeded
 from .training import GAN
 from .unrolled import UnrolledGAN
 
@@ -158,10 +158,10 @@ class LiveView(W.VBox):
     def build(self):
         """A fresh GAN with the current loss and remedies (seeded: the same start every time)."""
         loss, on = self.losses.value, self.remedies
-        torch.manual_seed(self.seed)
-        g = _models.mlp_generator(latent_dim=self.latent_dim, hidden=self.hidden, out_shape=(2,), output=None)
-        d = _models.mlp_discriminator(in_shape=(2,), hidden=self.hidden, pack=2 if "packing" in on else 1,
-                                      minibatch_std="minibatch std" in on)
+        with seeded(self.seed):                        # the notebook's own random stream is left alone
+            g = _models.mlp_generator(latent_dim=self.latent_dim, hidden=self.hidden, out_shape=(2,), output=None)
+            d = _models.mlp_discriminator(in_shape=(2,), hidden=self.hidden, pack=2 if "packing" in on else 1,
+                                          minibatch_std="minibatch std" in on)
         settings = dict(loss=loss, lr=self.lr, betas=(0.5, 0.9), n_critic=N_CRITIC.get(loss, 1), seed=self.seed,
                         device=self.device)
         if "unrolling" in on:

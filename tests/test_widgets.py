@@ -261,3 +261,12 @@ def test_live_view_and_pad_on_an_accelerator():
         ring.step("both", 1)
         ring.arrow_alignment(n=20)
         assert len(ring.record["counts"]) == 2
+
+
+def test_a_live_view_leaves_the_notebooks_random_stream_alone():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    view = widgets.LiveView(target="ring8", hidden=(8,))
+    view.reset()
+    assert torch.equal(torch.rand(3), expected)
