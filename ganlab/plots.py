@@ -85,7 +85,8 @@ def show_images(images, nrow=8, title=None, ax=None, figsize=None, labels=None):
         h, w = images.shape[-2], images.shape[-1]
         for i, label in enumerate(labels):
             r, c = divmod(i, nrow)
-            ax.text(pad + c * (w + pad) + w / 2, (r + 1) * (h + pad + below) - below / 2 + 1, str(label),
+            # each row of the grid is pad, tile, pad, then the blank strip: centre the label in that strip
+            ax.text(pad + c * (w + pad) + w / 2, (r + 1) * (h + 2 * pad + below) - below / 2, str(label),
                     ha="center", va="center", fontsize=9)
     if title:
         ax.set_title(title)

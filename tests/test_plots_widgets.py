@@ -215,3 +215,20 @@ def test_score_surface_draws_the_critic():
     values = fig.axes[0].images[0].get_array()
     assert values[0, 0] == pytest.approx(-1.0) and values[0, -1] == pytest.approx(1.0)
     assert len(fig.axes[0].collections) >= 2            # real and fake scatters (plus contours)
+
+
+def test_image_labels_sit_in_the_blank_strip_under_their_own_row():
+    # 4 rows of mid-grey tiles: every row of pixels a label's text covers (9 pt at this size is
+    # about 5 data pixels either side of its centre) must be white, in every row of the grid
+    import matplotlib.pyplot as plt
+
+    fig = plots.show_images(torch.zeros(16, 1, 28, 28), nrow=4, labels=list(range(16)))
+    ax = fig.axes[0]
+    grid = ax.images[0].get_array()
+    texts = [t for t in ax.texts if t.get_text().isdigit()]
+    assert len(texts) == 16
+    for t in texts:
+        x, y = t.get_position()
+        covered = grid[int(y) - 4: int(y) + 5, int(x) - 3: int(x) + 4]
+        assert (covered == 1).all(), f"label {t.get_text()} at y = {y} overlaps a tile"
+    plt.close(fig)
