@@ -239,3 +239,26 @@ def test_label_scores_give_d_of_every_image_with_every_label_and_leave_d_as_it_w
     blind = recipes.conditional_mnist(style_dim=8, g_hidden=(32,), d_hidden=(32,), projection=False)
     flat = conditional.label_scores(blind, images)
     assert torch.allclose(flat, flat[:, :1].expand(-1, 10))              # no label term: every column the same
+
+
+def test_the_conditional_recipe_is_notebook_03s_final_one_with_the_label_added():
+    # notebook 07 says so; its cell prints the two recipes side by side, this checks the networks
+    shared = ("g_hidden", "d_hidden", "spectral_norm", "lr", "betas", "batch_size", "ema", "augment", "loss")
+    assert all(recipes.CONDITIONAL_MNIST[k] == recipes.MLP_MNIST[k] for k in shared)
+    assert recipes.CONDITIONAL_MNIST["style_dim"] == recipes.MLP_MNIST["latent_dim"]
+    ours, theirs = recipes.conditional_mnist(device="cpu"), recipes.mlp_mnist(device="cpu")
+
+    def layers(net):
+        return [type(m).__name__ for m in net.modules() if not list(m.children()) and type(m).__name__ != "Unflatten"]
+
+    def linears(net):     # every Linear layer's weight shape (spectral norm or not), the projection's rows apart
+        return [tuple(m.weight.shape) for name, m in net.named_modules()
+                if isinstance(m, torch.nn.Linear) and name != "embed"]
+
+    assert layers(ours.generator) == layers(theirs.generator)
+    g_in, g_in_03 = linears(ours.generator)[0], linears(theirs.generator)[0]
+    assert g_in == (g_in_03[0], g_in_03[1] + 10), "G's first layer takes the ten label numbers besides the style"
+    assert linears(ours.generator)[1:] == linears(theirs.generator)[1:]
+    assert linears(ours.discriminator) == linears(theirs.discriminator), "the same D, apart from the projection"
+    assert [l for l in layers(ours.discriminator) if "ReLU" in l] == [l for l in layers(theirs.discriminator) if "ReLU" in l]
+    assert ours.fresh_noise_for_g == theirs.fresh_noise_for_g
