@@ -8,10 +8,10 @@
                                                 minibatch std, packing, unrolling on and off,
                                                 the mode timeline growing as it trains (06)
 
-The canvas (ganlab.canvas.Canvas2D) shows D's output over the plane (blue: D says real,
-red: fake; for a critic, its score scaled to its largest magnitude), the real points
-(black), G's samples (orange), where G's gradient pushes each of them (green) and the
-warped noise grid. Beside it: the share of G's samples on the target over training, and
+The canvas (ganlab.canvas.Canvas2D) shows, in the colours of plots.toy_view, D's output
+over the plane (teal: D says real, brown: fake; for a critic, its score scaled to its
+largest magnitude), the real points (black), G's samples (orange), where G's gradient
+pushes each of them (purple) and the warped noise grid (grey). Beside it: the share of G's samples on the target over training, and
 with timeline=True the share of samples at each mode over time (rows: modes).
 
 Every control has a method that does what it does (step, run, reset, set_loss,
@@ -336,7 +336,7 @@ class LiveView(W.VBox):
             self.canvas.grid, self.canvas.grid_points = as_bytes(f["grid"]), f["grid_points"]
             self.canvas.title = f"step {self.gan.step} · {self.gan.loss.name}"
             judge = "D says real" if self.gan.loss.probability else "critic scores high"
-            self.canvas.legend = f"blue: {judge} · black: real · orange: G(z) · green: G's push"
+            self.canvas.legend = f"teal: {judge} · black: real · orange: G(z) · purple: G's push"
             self.canvas.chart = self._chart()
             if self.timeline and self.record["counts"]:
                 counts = torch.stack(self.record["counts"][-120:]).float()                   # (T, K)

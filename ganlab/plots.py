@@ -353,7 +353,8 @@ def generator_gradient_curves(names=("minimax", "non-saturating"), ax=None):
         loss = _losses.get(name)
         grad, = torch.autograd.grad(loss.g_loss(s[:, None]) * len(s), s)
         out[name] = grad.abs().detach()
-        ax.plot(torch.sigmoid(s).detach(), out[name], label=name, color=colour(name))
+        ax.plot(torch.sigmoid(s).detach(), out[name], label=name, color=colour(name),
+                ls="--" if name == "minimax" else "-", lw=1.8)      # two blues: the dash tells them apart
     ax.set_xlabel("D(G(z))"), ax.set_ylabel("|∂ loss_G / ∂ score|")
     ax.set_title("G's gradient against D(G(z)): how real D finds a fake")
     legend_outside(ax)

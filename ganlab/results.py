@@ -3,15 +3,15 @@
     ganlab.results.report("03", "confident", scores["confident"], "{:.1%}", "generated digits confidently one digit")
     # generated digits confidently one digit: 83.6%
     ...
-    ganlab.results.summary("03")      # the notebook's last section: this run's numbers beside the reference run's
+    ganlab.results.summary("03")      # the closing table: the shipped numbers (and yours, in full mode)
 
 Every number a notebook's text relies on goes through report(): the cell prints
 it once, plainly, and the full-mode command (`python scripts/run_series.py`)
 collects it into the results file that ships with ganlab
 (ganlab/_data/results.json), together with whether each of the notebook's checks
-held, the run time, the machine, the torch version and the date. summary() puts
-this run's numbers beside the reference run's in one table at the end of the
-notebook. The README's result tables are made from the same file, and
+held, the run time, the machine, the torch version and the date. summary() closes
+the notebook with one table: the shipped run's numbers in reference mode, the
+reader's beside them in full or quick mode. The README's result tables are made from the same file, and
 scripts/stamp_notebooks.py writes the numbers the prose states from it.
 """
 import json
@@ -78,8 +78,11 @@ def formatted(notebook, key, path=RESULTS):
 
 
 def summary(notebook, path=RESULTS):
-    """Print this run's numbers beside the reference run's, one row each; returns the rows.
+    """The notebook's numbers in one closing table; returns the rows.
 
+    Reference mode shows one column, the shipped run's numbers (a row whose number this
+    kernel computed differently, on another device say, gives this run's beside it). Full
+    and quick mode, where the reader computed the numbers, put them beside the shipped run's.
     Each row is (label, this run, reference run, equal). Numbers this run did not report
     (a cell skipped) say "not run"; numbers the results file does not have say "not measured"."""
     mine = _THIS_RUN.get(notebook, {})
@@ -91,37 +94,35 @@ def summary(notebook, path=RESULTS):
         here = _format(mine[key][0], fmt) if key in mine else "not run"
         there = _format(stored[key]["value"], fmt) if key in stored else "not measured"
         rows.append((label, here, there, key in mine and key in stored and here == there))
-    mode = runtime.mode()
-    ships = any(runtime.REFERENCE.glob(f"{notebook}_*.pt"))        # does reference mode load anything here?
-    loaded = ("This run is in reference mode: it loaded this notebook's trained models and kept results from the "
-              "reference run, so the numbers that come from them equal the reference run's by construction "
-              "(MODE = \"full\" makes your own and this table compares them)." if ships else
-              "This run is in reference mode, but this notebook loads no trained models: it computed every number "
-              "here, from fixed seeds, so they equal the reference run's on a like machine and may differ a little "
-              "on another device or torch version.")
-    intro = {"reference": loaded,
-             "full": "This run is in full mode: everything was trained here, so expect differences from the "
-                     "reference run (other random numbers on another device; more or fewer steps in a time budget).",
-             "quick": "This run is in quick mode: tiny sizes that only show the code runs; its numbers are not results."}[mode]
-    print(intro)
-    if rows:
-        width = max(len(r[0]) for r in rows)
-        print(f"{'':{width}}  {'this run':>12}  {'reference run':>13}")
+    if not rows:
+        return rows
+    width = max(len(r[0]) for r in rows)
+    if runtime.mode() == "reference":
+        print(f"The shipped run's numbers ({machine_line(path, notebook)}); MODE = \"full\" computes your own "
+              "beside them.")
         for label, here, there, same in rows:
-            note = "" if same or "not" in here + there else "  (differs)"
-            print(f"{label:{width}}  {here:>12}  {there:>13}{note}")
-    if path == RESULTS or load(path):
-        print(f"reference run: {machine_line(path)}")
+            note = "" if same or "not" in here + there else f"  (this run: {here})"
+            print(f"{label:{width}}  {there:>12}{note}")
+        return rows
+    print({"full": "Your run, trained here, beside the shipped run (expect some difference: other random numbers "
+                   "on another device, more or fewer steps in a time budget).",
+           "quick": "Quick mode: tiny sizes that only show the code runs; its numbers are not results."}[runtime.mode()])
+    print(f"{'':{width}}  {'your run':>12}  {'shipped run':>12}")
+    for label, here, there, same in rows:
+        note = "" if same or "not" in here + there else "  (differs)"
+        print(f"{label:{width}}  {here:>12}  {there:>12}{note}")
+    print(f"shipped run: {machine_line(path, notebook)}")
     return rows
 
 
-def machine_line(path=RESULTS):
-    """One line saying where and when the reference run was made."""
+def machine_line(path=RESULTS, notebook=None):
+    """One line saying where and when the reference run was made (of `notebook`, when given)."""
     r = load(path)
     if not r:
         return "no reference run recorded yet"
     m = r["machine"]
-    return f"{m['device_name']}, {m['threads']} threads, torch {m['torch']}, {r['date']}"
+    date = r.get("notebooks", {}).get(notebook, {}).get("date", r["date"]) if notebook else r["date"]
+    return f"{m['device_name']}, {m['threads']} threads, torch {m['torch']}, {date}"
 
 
 def timing(notebook, path=RESULTS):
@@ -131,5 +132,5 @@ def timing(notebook, path=RESULTS):
         return f"Notebook {notebook} has no reference run yet."
     reference = entry.get("reference_mode_seconds")
     shown = f"; reference mode took {reference:.0f} s" if reference is not None else ""
-    return (f"On the reference machine ({machine_line(path)}) this notebook took {entry['seconds'] / 60:.1f} min "
-            f"in full mode ({entry['checks_passed']} of {entry['checks']} checks held){shown}.")
+    return (f"On the reference machine ({machine_line(path, notebook)}) this notebook took "
+            f"{entry['seconds'] / 60:.1f} min in full mode{shown}.")

@@ -301,3 +301,11 @@ def test_a_sampler_of_one_class_or_of_the_wrong_shape_is_not_right(capsys):
     assert exercises.check("01.4", lambda m, n: m.sample(n, label=0)) is False
     assert exercises.check("01.4", lambda m, n: m.sample(n, label=0)[:, :1]) is False
     assert "(40000, 2)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("answer, right", [("line", True), ("straight", True), ("A straight line.", True),
+                                           ("hyperplane", True), ("a plane", True), ("linear", True),
+                                           ("circle", False), ("curved line", False), ("", False), ("ellipse", False)])
+def test_the_one_word_boundary_answer_takes_any_word_for_a_line(answer, right, capsys):
+    """01.1 asks for one word: every word a reader may use for a straight boundary counts, a curve does not."""
+    assert exercises.check("01.1", answer) is right

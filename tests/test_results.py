@@ -82,8 +82,18 @@ def test_report_prints_the_number_once_and_the_summary_puts_it_beside_the_refere
     rows = ganlab.results.summary("99", path=ref)
     table = capsys.readouterr().out
     assert rows == [("share", "25%", "50%", False), ("why", "3.0", "3.0", True), ("zed", "not run", "7", False)]
-    assert "reference mode" in table and "(differs)" in table.splitlines()[2] and "(differs)" not in table.splitlines()[3]
-    assert "loads no trained models" in table, "notebook 99 ships no reference files, so nothing was loaded"
+    lines = table.splitlines()
+    # reference mode: one column, the shipped numbers; a number this kernel computed differently says so
+    assert "shipped run" in lines[0] and "2026-01-01" in lines[0] and len(lines) == 4, table
+    assert lines[1].split() == ["share", "50%", "(this", "run:", "25%)"] and lines[2].split() == ["why", "3.0"]
+    assert lines[3].split() == ["zed", "7"]
+    monkeypatch.setattr(ganlab.results.runtime, "mode", lambda: "full")
+    ganlab.results.summary("99", path=ref)
+    lines = capsys.readouterr().out.splitlines()
+    # full mode: the reader's numbers beside the shipped run's
+    assert lines[1].split() == ["your", "run", "shipped", "run"], lines
+    assert lines[2].split() == ["share", "25%", "50%", "(differs)"] and lines[3].split() == ["why", "3.0", "3.0"]
+    assert lines[4].split() == ["zed", "not", "run", "7"]
     assert ganlab.results.formatted("99", "y", path=ref) == "3.0"
     ganlab.results.record("99", "z", 7, "{}", "zed")          # record() (no print) counts as this run's too
     assert ganlab.results.summary("99", path=ref)[2] == ("zed", "7", "7", True)

@@ -6,9 +6,12 @@ from . import _exercise, _close, _own_random_stream
 
 @_exercise("01.1", "with one shared covariance, what shape is the generative boundary? (a word)")
 def _shared_covariance(answer):
-    ok = str(answer).strip().lower() in {"line", "straight line", "linear", "a line", "a straight line"}
+    words = str(answer).strip().lower().rstrip(".").split()
+    words = [w for w in words if w not in {"a", "an", "the"}]
+    ok = bool(words) and all(w in {"line", "straight", "linear", "hyperplane", "plane", "flat"} for w in words)
     return ok, ("The quadratic terms x^T S^-1 x are the same for both classes and cancel, "
-                "leaving a linear function of x." if ok else
+                "leaving a linear function of x: a straight line in 2D (a hyperplane in more dimensions)."
+                if ok else
                 "Hint: write log p(1|x) - log p(0|x) with the same covariance S in both "
                 "Gaussians. Which terms cancel?")
 

@@ -14,17 +14,20 @@ function bytes(view) {
   if (!view || !view.byteLength) return new Uint8Array(0);
   return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
-// D's heatmap: 0 = sure it is fake (orange-red), 128 = undecided (white), 255 = sure it is real (blue)
-function diverging(v) {
-  const t = v / 255;
-  if (t < 0.5) { const s = t / 0.5; return [202 + 53 * s, 90 + 165 * s, 60 + 195 * s]; }
-  const s = (t - 0.5) / 0.5; return [255 - 188 * s, 255 - 108 * s, 255 - 60 * s];
-}
-function magma(v) {
-  const stops = [[0, 0, 4], [81, 18, 124], [183, 55, 121], [252, 137, 97], [252, 253, 191]];
+// The course's palette (ganlab/style.py, plots2d.toy_view), so the canvas and the static figure
+// look the same: D's heatmap is matplotlib's BrBG drawn at 45% over white, 0 = sure it is fake
+// (brown), 128 = undecided (white), 255 = sure it is real (teal); generated points orange,
+// real points black with a white edge, G's push purple, the noise grid grey.
+const BRBG = [[178, 162, 142], [209, 182, 149], [234, 213, 179], [249, 241, 221], [250, 250, 250],
+              [221, 242, 239], [180, 220, 215], [146, 191, 187], [140, 167, 162]];
+const FAKE = "#e66100", PUSH = "#5e3c99", REAL = "#000";
+function ramp(stops, v) {
   const t = (v / 255) * (stops.length - 1), i = Math.min(Math.floor(t), stops.length - 2), f = t - i;
   return stops[i].map((c, k) => c + (stops[i + 1][k] - c) * f);
 }
+function diverging(v) { return ramp(BRBG, v); }
+const MAGMA = [[0, 0, 4], [81, 18, 124], [183, 55, 121], [252, 137, 97], [252, 253, 191]];
+function magma(v) { return ramp(MAGMA, v); }
 function paintImage(ctx, data, cols, rows, lut, x, y, w, h, flip) {
   const off = document.createElement("canvas");
   off.width = cols; off.height = rows;
@@ -58,11 +61,13 @@ function render({ model, el }) {
     const [x0, x1, y0, y1] = model.get("bounds");
     return [x0 + px / size * (x1 - x0), y0 + (size - py) / size * (y1 - y0)];
   };
-  function dots(ctx, xy, color, r) {
+  function dots(ctx, xy, color, r, edge) {
     ctx.fillStyle = color;
+    if (edge) { ctx.strokeStyle = edge; ctx.lineWidth = 0.6; }
     for (let i = 0; i + 1 < xy.length; i += 2) {
       const [px, py] = toPx(xy[i], xy[i + 1]);
       ctx.beginPath(); ctx.arc(px, py, r, 0, 2 * Math.PI); ctx.fill();
+      if (edge) ctx.stroke();
     }
   }
   function paintMain() {
@@ -71,7 +76,7 @@ function render({ model, el }) {
     const res = model.get("heat_res"), heat = bytes(model.get("heat"));
     if (res && heat.length === res * res) paintImage(ctx, heat, res, res, diverging, 0, 0, size, size, true);
     const grid = floats(model.get("grid")), gp = model.get("grid_points");
-    ctx.strokeStyle = "rgba(60,60,60,0.55)"; ctx.lineWidth = 0.8;
+    ctx.strokeStyle = "rgba(115,115,115,0.6)"; ctx.lineWidth = 0.7;   // grey, as toy_view's
     for (let s = 0; gp && s + 2 * gp <= grid.length; s += 2 * gp) {
       ctx.beginPath();
       for (let k = 0; k < gp; k++) {
@@ -80,15 +85,15 @@ function render({ model, el }) {
       }
       ctx.stroke();
     }
-    dots(ctx, floats(model.get("real")), "rgba(0,0,0,0.55)", 1.6);
+    dots(ctx, floats(model.get("real")), REAL, 1.8, "#fff");
     if (model.get("tool") !== "none") dots(ctx, drawing, "#111", 2.2);
     const fake = floats(model.get("fake")), arrows = floats(model.get("arrows"));
-    ctx.strokeStyle = "#1a9850"; ctx.lineWidth = 1.2;
+    ctx.strokeStyle = PUSH; ctx.lineWidth = 1.2;
     for (let i = 0; i + 1 < arrows.length && i + 1 < fake.length; i += 2) {
       const [ax, ay] = toPx(fake[i], fake[i + 1]), [bx, by] = toPx(fake[i] + arrows[i], fake[i + 1] + arrows[i + 1]);
       ctx.beginPath(); ctx.moveTo(ax, ay); ctx.lineTo(bx, by); ctx.stroke();
     }
-    dots(ctx, fake, "#f46d00", 2.0);
+    dots(ctx, fake, FAKE, 2.0);
     ctx.fillStyle = "#000"; ctx.font = "12px sans-serif"; ctx.fillText(model.get("title"), 6, 15);
     const legend = model.get("legend");
     if (legend) {
