@@ -80,10 +80,10 @@ class Every(Callback):
     def start(self, gan, steps):
         self.first = self.called_at = gan.step
         self.stop_at = None if steps is None else gan.step + int(steps)
-        self.every = self.every or (max(1, int(steps) // 10) if steps is not None else 100)
+        self.k = self.every or (max(1, int(steps) // 10) if steps is not None else 100)
 
     def after_step(self, gan, record):
-        if (gan.step - self.first) % self.every == 0 or gan.step == self.stop_at:
+        if (gan.step - self.first) % self.k == 0 or gan.step == self.stop_at:
             self.function(gan)
             self.called_at = gan.step
 

@@ -2,12 +2,24 @@
 does not fit gets a sentence saying what is wrong and what to do, before any training.
 """
 import math
+import os
+import sys
 import warnings
 
 import torch
 from torch import nn
 
 from .models import eval_mode
+
+
+def outside_ganlab():
+    """The stacklevel for warnings.warn that points at the learner's own line: the first caller
+    outside ganlab (and outside the code dataclasses generate), however deep the call came."""
+    frame, level, root = sys._getframe(2), 2, os.path.dirname(__file__)
+    generated = lambda code: code.co_filename == "<string>" and code.co_name == "__init__"     # noqa: E731
+    while frame is not None and (frame.f_code.co_filename.startswith(root) or generated(frame.f_code)):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 class TrainingDiverged(FloatingPointError):
@@ -119,11 +131,11 @@ def data_range(data, where="the data", background=False):
         hint = " (pixel values 0-255?)" if hi > 2 else ""
         warnings.warn(f"{where} lie in [{lo:.3g}, {hi:.3g}]{hint}, but ganlab's generators make images in [-1, 1] "
                       f"(tanh) and the scores compare with digits in [-1, 1]: rescale, e.g. images / 127.5 - 1 for "
-                      f"0-255 or images * 2 - 1 for [0, 1] (ganlab.data.mnist gives [-1, 1])", stacklevel=3)
+                      f"0-255 or images * 2 - 1 for [0, 1] (ganlab.data.mnist gives [-1, 1])", stacklevel=outside_ganlab())
     elif lo >= 0 and hi > 0.5 and (not background or (data == lo).float().mean().item() > 0.3):
         warnings.warn(f"{where} lie in [{lo:.3g}, {hi:.3g}], like images in [0, 1], but ganlab's generators make "
                       f"images in [-1, 1] (tanh): rescale with images * 2 - 1 (ganlab.data.mnist gives [-1, 1])",
-                      stacklevel=3)
+                      stacklevel=outside_ganlab())
 
 
 def budget(gan, data, steps, epochs, seconds, batch_size):

@@ -10,6 +10,7 @@ import math
 import warnings
 
 from . import losses as _losses
+from .checks import outside_ganlab
 
 
 @dataclasses.dataclass
@@ -67,7 +68,7 @@ class Settings:
             if value is not None and value > 0.1:
                 warnings.warn(f"{name}={value} is far above the learning rates GANs train with (1e-4 to 1e-3 with "
                               f"Adam): each update overshoots, and training usually diverges or stalls with D's "
-                              f"loss at 0. Try 2e-4.", stacklevel=4)
+                              f"loss at 0. Try 2e-4.", stacklevel=outside_ganlab())
         if isinstance(self.betas, (int, float, str)) or len(tuple(self.betas)) != 2:
             raise ValueError(f"betas is Adam's pair (beta1, beta2), e.g. betas=(0.5, 0.999); got {self.betas!r}")
         self.betas = tuple(float(b) for b in self.betas)
