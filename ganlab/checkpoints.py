@@ -141,7 +141,13 @@ def save(gan, path, compact=False):
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a folder: give the checkpoint a file name, e.g. {path / 'run.pt'}")
     saved = compact_state(gan) if compact else state(gan)
-    _store.write(path, lambda tmp: torch.save(saved, tmp))
+    try:
+        _store.write(path, lambda tmp: torch.save(saved, tmp))
+    except (OSError, RuntimeError) as err:       # torch reports a full disk as a RuntimeError
+        raise _store.StoreError(
+            f"the checkpoint could not be written to {path} ({type(err).__name__}: {getattr(err, 'strerror', None) or err}):"
+            f" its folder is read-only, full, or not a folder. The model in memory is unchanged: save it where you "
+            f"can write, e.g. gan.save(\"/tmp/{path.name}\")") from None
     return path
 
 

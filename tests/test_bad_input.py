@@ -286,3 +286,12 @@ def test_warnings_point_at_the_learners_own_line():
     with pytest.warns(UserWarning, match=r"like images in \[0, 1\]") as caught:
         gan.fit(torch.rand(16, 1, 4, 4), steps=1, progress=False)
     assert caught[0].filename == __file__
+
+
+def test_a_checkpoint_that_cannot_be_written_says_so_and_where_to_save_instead(tmp_path):
+    gan = GAN(models.mlp_generator(latent_dim=2, hidden=(8,), out_shape=(2,)), models.mlp_discriminator((2,), (8,)))
+    (tmp_path / "a_file").write_text("not a folder")
+    with pytest.raises(OSError, match=r"could not be written to .*a_file.*model in memory is unchanged.*gan.save"):
+        gan.save(tmp_path / "a_file" / "run.pt")
+    gan.save(tmp_path / "run.pt")                  # the model is still there to save elsewhere
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file", "run.pt"]      # no temporary file left
