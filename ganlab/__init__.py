@@ -37,7 +37,8 @@ Quick start::
     history = gan.fit(data, steps=2000)          # or seconds=60
 """
 from . import modes, store, runtime, data, models, losses, checkpoints  # noqa: F401
-from . import settings, callbacks, ema, augment, checks, training, unrolled, moment_matching, metrics  # noqa: F401
+from . import settings, callbacks, ema, augment, checks, placement, batching, history  # noqa: F401
+from . import training, unrolled, moment_matching, metrics  # noqa: F401
 from . import results  # noqa: F401
 from . import classifier  # noqa: F401
 from . import conditional, critics, recipes, collapse, exercises  # noqa: F401

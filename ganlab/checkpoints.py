@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 
 from . import models as _models
+from . import runtime as _runtime
 from . import store as _store
 
 FORMAT = "ganlab-gan/2"
@@ -64,6 +65,38 @@ class CheckpointError(ValueError):
     """A checkpoint file could not be read as a ganlab GAN."""
 
 
+class Saved:
+    """What makes a GAN savable: gan.state(), gan.save(path), GAN.load(path), and the registry
+    of kinds (class name -> class, filled by subclassing) that load reads the class from."""
+
+    kinds = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        Saved.kinds[cls.__name__] = cls
+
+    def state(self):
+        """Everything needed to resume exactly, as plain tensors and numbers."""
+        return state(self)
+
+    def save(self, path, compact=False):
+        """Save to `path` (written to a temporary file first, so a crash never leaves half a file).
+
+        compact=True keeps a small copy to share (half precision, no optimizer state)."""
+        return save(self, path, compact=compact)
+
+    @classmethod
+    def load(cls, path, generator=None, discriminator=None, device=None):
+        """Load a GAN saved by save(); resumes exactly (models, optimizers, step, random streams).
+
+        Models built with ganlab.models are rebuilt from the file; for your own
+        nn.Module classes, pass fresh instances as generator= and discriminator=.
+        The file is read with weights_only=True, so it cannot run code. A model
+        trained on a GPU loads on a CPU and back.
+        """
+        return load(path, generator, discriminator, device, kinds=Saved.kinds, asked=cls)
+
+
 def state(gan):
     """Everything needed to resume `gan` exactly, as plain tensors and numbers."""
     return dict(format=FORMAT, kind=type(gan).__name__, config=gan.config, step=gan.step, elapsed=gan.elapsed,
@@ -72,7 +105,7 @@ def state(gan):
                 discriminator=gan.discriminator.state_dict(),
                 g_optimizer=gan.g_optimizer.state_dict(),
                 d_optimizer=gan.d_optimizer.state_dict(),
-                rng=gan.rng.get_state(), rng_device=gan.device.type, dropout_rng=gan.dropout_rng,
+                rng=gan.rng.get_state(), rng_device=_runtime.kind(gan.device), dropout_rng=gan.dropout_rng,
                 ema_generator=gan.ema_generator.state_dict() if gan.ema_generator is not None else None,
                 generator_spec=_spec(gan.generator),
                 discriminator_spec=_spec(gan.discriminator))
@@ -96,9 +129,8 @@ def compact_state(gan, history_points=2000):
 
 def provenance(gan):
     """Where and how a model was trained, kept in its compact copy (gan.provenance after loading)."""
-    from .runtime import machine_name
-
-    return dict(steps=gan.step, seconds=round(gan.elapsed, 1), device=gan.device.type, machine=machine_name(gan.device),
+    return dict(steps=gan.step, seconds=round(gan.elapsed, 1), device=_runtime.kind(gan.device),
+                machine=_runtime.machine_name(gan.device),
                 threads=torch.get_num_threads(), torch=str(torch.__version__), date=datetime.date.today().isoformat())
 
 
@@ -109,7 +141,13 @@ def save(gan, path, compact=False):
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a folder: give the checkpoint a file name, e.g. {path / 'run.pt'}")
     saved = compact_state(gan) if compact else state(gan)
-    _store.write(path, lambda tmp: torch.save(saved, tmp))
+    try:
+        _store.write(path, lambda tmp: torch.save(saved, tmp))
+    except (OSError, RuntimeError) as err:       # torch reports a full disk as a RuntimeError
+        raise _store.StoreError(
+            f"the checkpoint could not be written to {path} ({type(err).__name__}: {getattr(err, 'strerror', None) or err}):"
+            f" its folder is read-only, full, or not a folder. The model in memory is unchanged: save it where you "
+            f"can write, e.g. gan.save(\"/tmp/{path.name}\")") from None
     return path
 
 
@@ -177,7 +215,7 @@ def load(path, generator=None, discriminator=None, device=None, kinds=None, aske
 
 def _restore_streams(gan, saved, path):
     """Put the trainer's random streams back; across kinds of device, restart the noise stream."""
-    if saved.get("rng_device", "cpu") == gan.device.type:
+    if saved.get("rng_device", "cpu") == _runtime.kind(gan.device):
         gan.rng.set_state(saved["rng"])
     else:
         gan.rng.manual_seed(gan.seed + gan.step)
@@ -186,7 +224,7 @@ def _restore_streams(gan, saved, path):
     dropout = saved.get("dropout_rng")
     if dropout is not None:
         gan.dropout_rng = {"cpu": dropout["cpu"],
-                           "cuda": dropout.get("cuda") if gan.device.type == saved.get("rng_device") else None}
+                           "cuda": dropout.get("cuda") if _runtime.kind(gan.device) == saved.get("rng_device") else None}
 
 
 def _spec(module):

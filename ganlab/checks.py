@@ -2,10 +2,57 @@
 does not fit gets a sentence saying what is wrong and what to do, before any training.
 """
 import math
+import os
+import sys
 import warnings
 
 import torch
 from torch import nn
+
+from .models import eval_mode
+
+
+def outside_ganlab():
+    """The stacklevel for warnings.warn that points at the learner's own line: the first caller
+    outside ganlab (and outside the code dataclasses generate), however deep the call came."""
+    frame, level, root = sys._getframe(2), 2, os.path.dirname(__file__)
+    generated = lambda code: code.co_filename == "<string>" and code.co_name == "__init__"     # noqa: E731
+    while frame is not None and (frame.f_code.co_filename.startswith(root) or generated(frame.f_code)):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+class TrainingDiverged(FloatingPointError):
+    """A loss became NaN or infinite; the models keep their last good weights."""
+
+
+def finite(value, what, step):
+    """`value` (a loss), or TrainingDiverged saying what usually causes a NaN or infinite loss."""
+    if math.isfinite(value):
+        return value
+    raise TrainingDiverged(
+        f"training stopped at step {step}: the {what} is {value}. The models keep "
+        f"their weights from before this update and the history is kept. Usual causes: a "
+        f"learning rate too high (try a tenth of it), a Wasserstein loss without weight "
+        f"clipping or gradient penalty, data not scaled to the generator's output range "
+        f"(ganlab.data.mnist gives [-1, 1] for a tanh generator), or log(0) in a hand-written loss.")
+
+
+def sample_count(n):
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ValueError(f"n is how many samples to draw, a whole number 0 or more; got {n!r}")
+    return n
+
+
+def noise_rows(z, latent_dim):
+    """z given to sample(), as a float32 tensor (n, latent_dim): a NumPy array or a list is converted."""
+    if not isinstance(z, torch.Tensor):
+        z = torch.as_tensor(z, dtype=torch.float32)
+    if z.dtype != torch.float32:
+        z = z.float()
+    if z.dim() != 2 or z.shape[1] != latent_dim:
+        raise ValueError(f"z must have shape (n, {latent_dim}), got {tuple(z.shape)}")
+    return z
 
 
 def last_layer(module):
@@ -25,42 +72,37 @@ def no_final_sigmoid(discriminator):
 
 def shapes(gan, real):
     """Fail early, in words, when the models and the data do not fit together (no random draws)."""
-    g_was, d_was = gan.generator.training, gan.discriminator.training
-    gan.generator.eval(), gan.discriminator.eval()
-    try:
-        with torch.no_grad():
-            k = 2 * gan.pack
-            z = torch.zeros(k, gan.latent_dim, device=gan.device)
+    with eval_mode(gan.generator, gan.discriminator), torch.no_grad():
+        k = 2 * gan.pack
+        z = torch.zeros(k, gan.latent_dim, device=gan.device)
+        try:
+            fake = gan.generator(z)
+        except Exception as err:
             try:
-                fake = gan.generator(z)
-            except Exception as err:
-                try:
-                    gan.generator(z.reshape(k, gan.latent_dim, 1, 1))
-                except Exception:
-                    raise ValueError(f"the generator failed on noise of shape (batch, latent_dim) = "
-                                     f"{tuple(z.shape)}: {type(err).__name__}: {err}") from None
-                raise ValueError(
-                    f"the generator takes z shaped (batch, {gan.latent_dim}, 1, 1), as the PyTorch DCGAN "
-                    f"tutorial's does; ganlab passes z as (batch, latent_dim). Put nn.Unflatten(1, "
-                    f"({gan.latent_dim}, 1, 1)) in front: G = nn.Sequential(nn.Unflatten(1, "
-                    f"({gan.latent_dim}, 1, 1)), G)") from None
-            if tuple(fake.shape[1:]) != tuple(real.shape[1:]):
-                raise ValueError(
-                    f"the generator makes samples of shape {tuple(fake.shape[1:])} but the data "
-                    f"has shape {tuple(real.shape[1:])}: they must match (check out_shape or "
-                    f"the data's layout, e.g. MNIST as (N, 1, 28, 28))")
-            scores = gan.score(fake)
-            if scores.shape[0] != k // gan.pack or scores.numel() != k // gan.pack:
-                raise ValueError(
-                    f"the discriminator must give one score per sample, shape (B, 1); for "
-                    f"a batch of {k} it gave shape {tuple(scores.shape)}")
-            if not gan.loss.name.startswith("w") and not _raw_scores(gan, real):
-                warnings.warn(
-                    "the discriminator's scores all lie strictly between 0 and 1, as after a sigmoid: ganlab's "
-                    "losses apply the sigmoid themselves, so a sigmoid inside D's forward keeps D(x) stuck near "
-                    "0.5. Return the raw score (the logit) from forward.", stacklevel=3)
-    finally:
-        gan.generator.train(g_was), gan.discriminator.train(d_was)
+                gan.generator(z.reshape(k, gan.latent_dim, 1, 1))
+            except Exception:
+                raise ValueError(f"the generator failed on noise of shape (batch, latent_dim) = "
+                                 f"{tuple(z.shape)}: {type(err).__name__}: {err}") from None
+            raise ValueError(
+                f"the generator takes z shaped (batch, {gan.latent_dim}, 1, 1), as the PyTorch DCGAN "
+                f"tutorial's does; ganlab passes z as (batch, latent_dim). Put nn.Unflatten(1, "
+                f"({gan.latent_dim}, 1, 1)) in front: G = nn.Sequential(nn.Unflatten(1, "
+                f"({gan.latent_dim}, 1, 1)), G)") from None
+        if tuple(fake.shape[1:]) != tuple(real.shape[1:]):
+            raise ValueError(
+                f"the generator makes samples of shape {tuple(fake.shape[1:])} but the data "
+                f"has shape {tuple(real.shape[1:])}: they must match (check out_shape or "
+                f"the data's layout, e.g. MNIST as (N, 1, 28, 28))")
+        scores = gan.score(fake)
+        if scores.shape[0] != k // gan.pack or scores.numel() != k // gan.pack:
+            raise ValueError(
+                f"the discriminator must give one score per sample, shape (B, 1); for "
+                f"a batch of {k} it gave shape {tuple(scores.shape)}")
+        if not gan.loss.name.startswith("w") and not _raw_scores(gan, real):
+            warnings.warn(
+                "the discriminator's scores all lie strictly between 0 and 1, as after a sigmoid: ganlab's "
+                "losses apply the sigmoid themselves, so a sigmoid inside D's forward keeps D(x) stuck near "
+                "0.5. Return the raw score (the logit) from forward.", stacklevel=3)
 
 
 def _raw_scores(gan, real):
@@ -89,11 +131,11 @@ def data_range(data, where="the data", background=False):
         hint = " (pixel values 0-255?)" if hi > 2 else ""
         warnings.warn(f"{where} lie in [{lo:.3g}, {hi:.3g}]{hint}, but ganlab's generators make images in [-1, 1] "
                       f"(tanh) and the scores compare with digits in [-1, 1]: rescale, e.g. images / 127.5 - 1 for "
-                      f"0-255 or images * 2 - 1 for [0, 1] (ganlab.data.mnist gives [-1, 1])", stacklevel=3)
+                      f"0-255 or images * 2 - 1 for [0, 1] (ganlab.data.mnist gives [-1, 1])", stacklevel=outside_ganlab())
     elif lo >= 0 and hi > 0.5 and (not background or (data == lo).float().mean().item() > 0.3):
         warnings.warn(f"{where} lie in [{lo:.3g}, {hi:.3g}], like images in [0, 1], but ganlab's generators make "
                       f"images in [-1, 1] (tanh): rescale with images * 2 - 1 (ganlab.data.mnist gives [-1, 1])",
-                      stacklevel=3)
+                      stacklevel=outside_ganlab())
 
 
 def budget(gan, data, steps, epochs, seconds, batch_size):

@@ -25,6 +25,7 @@ import signal
 import statistics
 import sys
 import threading
+import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import torch
@@ -33,7 +34,7 @@ from tqdm.auto import tqdm
 from . import data as _data
 from . import metrics as _metrics
 from . import recipes as _recipes
-from .runtime import resolve_device
+from .runtime import kind, resolve_device
 
 RECIPES = {"toy": _recipes.toy_gan, "pacgan": _recipes.pacgan_toy, "unrolled": _recipes.unrolled_toy}
 NUMBERS = ("covered", "high_quality", "reverse_kl", "top_share")
@@ -75,7 +76,10 @@ def compare(variants, target="grid25", seeds=5, steps=10_000, device=None, worke
     """
     device = resolve_device(device)
     if workers is None:
-        workers = 1 if device.type != "cpu" else max(1, min(4, os.cpu_count() or 1))
+        workers = 1 if kind(device) != "cpu" else max(1, min(4, os.cpu_count() or 1))
+    if workers > 1 and kind(device) != "cpu":
+        warnings.warn(f"workers={workers}: the runs train in CPU processes, not on {device}; give workers=1 to "
+                      f"train them on {device}", stacklevel=2)
     jobs = [(name, s) for name in variants for s in range(seeds)]
     results = {}
     bar = tqdm(total=len(jobs), desc=f"{len(variants)} variants x {seeds} seeds on {target}",
@@ -197,33 +201,46 @@ _POOL = {}       # the worker processes, kept between calls: starting them costs
 
 
 def _pool(workers):
-    """The pool of `workers` spawned processes (made on first use, then reused)."""
+    """The pool of `workers` spawned processes (made on first use, then reused; made again
+    when a worker has died, e.g. killed, since the pool cannot run without it)."""
     key = (workers, tuple(sys.path))
-    if _POOL.get("key") != key or getattr(_POOL.get("pool"), "_broken", False):   # e.g. a worker was killed
+    if _POOL.get("key") != key or set(_POOL.get("pids", ())) - set(worker_pids()):
         close_workers()
         context = multiprocessing.get_context("spawn")      # safe with threads and notebooks
-        _POOL.update(key=key, pool=ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup,
-                                                       initargs=(list(key[1]),)))
+        started = context.SimpleQueue()                     # each worker puts its process id here
+        _POOL.update(key=key, started=started, pids=set(),
+                     pool=ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup,
+                                              initargs=(list(key[1]), started)))
     return _POOL["pool"]
+
+
+def worker_pids():
+    """The process ids of compare()'s worker processes that are alive now."""
+    started = _POOL.get("started")
+    while started is not None and not started.empty():
+        _POOL["pids"].add(started.get())
+    alive = {child.pid for child in multiprocessing.active_children()}
+    return sorted(set(_POOL.get("pids", ())) & alive)
 
 
 def close_workers(stop_running=False):
     """Close compare()'s worker processes (the next call starts new ones, e.g. after you edit
     ganlab). stop_running: end runs still in progress too, as an interrupted call does."""
+    running = worker_pids() if stop_running else []
     pool = _POOL.pop("pool", None)
     _POOL.clear()
     if pool is None:
         return
-    running = list((getattr(pool, "_processes", None) or {}).values()) if stop_running else []
     pool.shutdown(wait=False, cancel_futures=True)        # drops the queued runs
-    for process in running:                               # and these end the ones under way
-        process.terminate()
+    for pid in running:                                   # and this ends the ones under way
+        os.kill(pid, signal.SIGTERM)
 
 
-def _worker_setup(path):
+def _worker_setup(path, started):
     sys.path[:] = path                      # the notebook's path, so ganlab imports as it does there
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Jupyter's interrupt reaches the whole group: the kernel handles it
     torch.set_num_threads(1)
+    started.put(os.getpid())
     threading.Thread(target=_exit_with_parent, daemon=True).start()
 
 

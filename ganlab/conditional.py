@@ -24,6 +24,8 @@ hidden layer's features and e_y is a learned vector for class y. The class term 
 "do these features look like class y?"; the paper derives this form from the log ratio
 of p(y | x) under the data and under the generator, when both are softmax models of φ(x).
 """
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -83,7 +85,7 @@ class ConditionalGenerator(nn.Module):
         super().__init__()
         self.style_dim, self.n_classes, self.image_shape = style_dim, n_classes, tuple(image_shape)
         self.latent_dim = style_dim + n_classes              # what the trainer draws as noise
-        pixels = models._numel(image_shape)
+        pixels = math.prod(image_shape)
         self.net = models.mlp_generator(latent_dim=self.latent_dim, hidden=hidden, out_shape=(pixels,),
                                         activation=activation, output="tanh", batch_norm=batch_norm)
         self.ganlab_spec = ("conditional_generator", dict(style_dim=style_dim, n_classes=n_classes,
@@ -106,7 +108,7 @@ class ProjectionDiscriminator(nn.Module):
 
     def __init__(self, n_classes=10, image_shape=(1, 28, 28), hidden=(256, 256), spectral_norm=True, projection=True):
         super().__init__()
-        self.n_classes, self.pixels = n_classes, models._numel(image_shape)
+        self.n_classes, self.pixels = n_classes, math.prod(image_shape)
         norm = nn.utils.parametrizations.spectral_norm if spectral_norm else (lambda layer: layer)
         layers, width = [], self.pixels
         for h in hidden:
@@ -127,7 +129,8 @@ class ProjectionDiscriminator(nn.Module):
         return self.head(phi) + (self.embed(y) * phi).sum(1, keepdim=True)
 
 
-models.BUILDERS.update(conditional_generator=ConditionalGenerator, projection_discriminator=ProjectionDiscriminator)
+models.register(ConditionalGenerator, "conditional_generator")
+models.register(ProjectionDiscriminator, "projection_discriminator")
 
 
 class ConditionalGAN(GAN):

@@ -107,20 +107,19 @@ def training_loop():
 def layer_shapes(net, x):
     """Run x through an nn.Sequential; return [(layer description, output shape without the batch)] for each
     layer that changes the shape, with the layers that keep it (norm, activation) folded into its line."""
-    rows = [("input", tuple(x.shape[1:]))]
     from torch import nn
 
-    with torch.no_grad():
-        for layer in net:
-            x = layer(x)
-            if isinstance(layer, (nn.Flatten, nn.Unflatten)):      # a reshape: the same numbers, not a layer
-                continue
-            shape = tuple(x.shape[1:])
-            name = _describe(layer)
-            if shape != rows[-1][1] or not rows[1:]:
-                rows.append((name, shape))
-            elif name:
-                rows[-1] = (rows[-1][0] + ", " + name, shape)
+    from .models import layer_outputs
+
+    rows = [("input", tuple(x.shape[1:]))]
+    for layer, shape in layer_outputs(net, x):
+        if isinstance(layer, (nn.Flatten, nn.Unflatten)):      # a reshape: the same numbers, not a layer
+            continue
+        name = _describe(layer)
+        if shape != rows[-1][1] or not rows[1:]:
+            rows.append((name, shape))
+        elif name:
+            rows[-1] = (rows[-1][0] + ", " + name, shape)
     return rows
 
 

@@ -30,8 +30,7 @@ from . import models as _models
 from . import plots as _plots
 from .canvas import Canvas2D, DrawTarget, as_bytes
 from .runtime import resolve_device, seeded
-from .training import GAN
-from .unrolled import UnrolledGAN
+from .unrolled import gan_or_unrolled
 
 # per loss: D (critic) updates per G update; the Wasserstein critics need several
 N_CRITIC = {"wasserstein": 5, "wgan-gp": 5}
@@ -164,9 +163,7 @@ class LiveView(W.VBox):
                                           minibatch_std="minibatch std" in on)
         settings = dict(loss=loss, lr=self.lr, betas=(0.5, 0.9), n_critic=N_CRITIC.get(loss, 1), seed=self.seed,
                         device=self.device)
-        if "unrolling" in on:
-            return UnrolledGAN(g, d, unroll=5, **settings)
-        return GAN(g, d, **settings)
+        return gan_or_unrolled(g, d, unroll=5 if "unrolling" in on else 0, **settings)
 
     def reset(self):
         """New models for the current loss and remedies (what 'reset', the menu and the toggles do)."""

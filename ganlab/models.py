@@ -11,6 +11,9 @@ Shapes (B = batch size):
 Discriminators return raw scores (logits); each loss in ganlab.losses decides
 what to do with them (a sigmoid for the original GAN, nothing for WGAN).
 """
+import contextlib
+import math
+
 import torch
 from torch import nn
 
@@ -33,11 +36,18 @@ def _tag(module, builder, **kwargs):
     return module
 
 
-def _numel(shape):
-    n = 1
-    for s in shape:
-        n *= s
-    return n
+@contextlib.contextmanager
+def eval_mode(*modules):
+    """Run a block with `modules` in eval mode (batch norm's running statistics, no dropout),
+    each put back in the mode it was in afterwards."""
+    was = [m.training for m in modules]
+    for m in modules:
+        m.eval()
+    try:
+        yield
+    finally:
+        for m, training in zip(modules, was):
+            m.train(training)
 
 
 def mlp_generator(latent_dim=64, hidden=(256, 256), out_shape=(1, 28, 28),
@@ -57,7 +67,7 @@ def mlp_generator(latent_dim=64, hidden=(256, 256), out_shape=(1, 28, 28),
             layers.append(nn.BatchNorm1d(h))
         layers.append(_activation(activation))
         width = h
-    layers.append(nn.Linear(width, _numel(out_shape)))
+    layers.append(nn.Linear(width, math.prod(out_shape)))
     if output is not None:
         layers.append(_activation(output))
     if len(out_shape) > 1:
@@ -84,7 +94,7 @@ def mlp_discriminator(in_shape=(1, 28, 28), hidden=(256, 256), activation="leaky
     """
     in_shape = tuple(in_shape)
     norm = nn.utils.parametrizations.spectral_norm if spectral_norm else (lambda layer: layer)
-    layers, width = [Pack(pack, _numel(in_shape)) if pack > 1 else nn.Flatten()], _numel(in_shape) * pack
+    layers, width = [Pack(pack, math.prod(in_shape)) if pack > 1 else nn.Flatten()], math.prod(in_shape) * pack
     for h in hidden:
         if maxout:
             layers += [norm(nn.Linear(width, h * maxout)), Maxout(maxout)]
@@ -122,6 +132,28 @@ class Pack(nn.Module):
         if x.shape[0] % self.pack:
             raise ValueError(f"batch of {x.shape[0]} is not a multiple of the discriminator's pack={self.pack}")
         return x.reshape(x.shape[0] // self.pack, self.pack * self.features)
+
+
+def pack_rows(x, pack):
+    """(B, C, ...) -> (B / pack, pack * C, ...): PacGAN's packing for a discriminator of your own
+    that sets .pack but has no Pack layer (ganlab's own pack inside D, with Pack)."""
+    if x.shape[0] % pack:
+        raise ValueError(f"batch of {x.shape[0]} is not a multiple of the discriminator's pack={pack}")
+    return x.reshape(x.shape[0] // pack, pack * x.shape[1], *x.shape[2:])
+
+
+def packs_itself(discriminator):
+    """Whether `discriminator` packs its input inside (a Pack layer), so the trainer need not."""
+    return any(getattr(m, "packs_itself", False) for m in discriminator.modules())
+
+
+def mixes_batch(module):
+    """Whether a layer of `module` mixes samples across the batch (batch norm, minibatch std).
+
+    The trainer then judges real and fake batches in separate passes, so each is
+    normalised or summarised on its own, as in DCGAN; otherwise in one joint pass."""
+    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) or getattr(m, "mixes_batch", False)
+               for m in module.modules())
 
 
 class Maxout(nn.Module):
@@ -256,22 +288,31 @@ def rebuild(spec):
     return BUILDERS[name](**kwargs)
 
 
+def register(builder, name=None):
+    """Make `builder` (a function or class returning a model) known to rebuild(), so checkpoints of
+    its models load by themselves (ganlab.conditional registers its two networks this way)."""
+    BUILDERS[name or builder.__name__] = builder
+    return builder
+
+
 @torch.no_grad()
+def layer_outputs(module, x):
+    """Each layer of a Sequential with what it makes of input x: a list of (layer, output shape),
+    the shape without the batch dimension; run in eval mode."""
+    rows = []
+    with eval_mode(module):
+        for layer in module:
+            x = layer(x)
+            rows.append((layer, tuple(x.shape[1:])))
+    return rows
+
+
 def layer_shapes(module, x):
-    """What each layer of a Sequential makes of input x: a list of (layer, output shape).
+    """What each layer of a Sequential makes of input x: a list of (layer's class name, output shape).
 
     Shapes leave out the batch dimension, e.g. ("ConvTranspose2d", (64, 7, 7)).
     """
-    rows = []
-    was = module.training
-    module.eval()
-    try:
-        for layer in module:
-            x = layer(x)
-            rows.append((type(layer).__name__, tuple(x.shape[1:])))
-    finally:
-        module.train(was)
-    return rows
+    return [(type(layer).__name__, shape) for layer, shape in layer_outputs(module, x)]
 
 
 def count_parameters(module):

@@ -14,7 +14,8 @@ from tqdm.auto import tqdm
 
 from .metrics import mmd
 from .runtime import resolve_device
-from .training import TrainingDiverged, _optimizer
+from .checks import TrainingDiverged
+from .placement import optimizer as _optimizer
 
 
 def fit_mmd(generator, data, steps=1000, batch_size=256, lr=1e-3, bandwidths=None, latent_dim=None,

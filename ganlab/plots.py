@@ -51,9 +51,21 @@ def group_colour(label, k=0):
     return colour(label)
 
 
+def as_images(images):
+    """Images as (N, C, H, W): flat rows of square one-channel images, such as an MLP generator's
+    (N, 784), become (N, 1, 28, 28); another shape is refused in words."""
+    if images.dim() == 2 and math.isqrt(images.shape[1]) ** 2 == images.shape[1]:
+        side = math.isqrt(images.shape[1])
+        return images.reshape(len(images), 1, side, side)
+    if images.dim() != 4:
+        raise ValueError(f"images must be shaped (N, C, H, W), e.g. (16, 1, 28, 28); got {tuple(images.shape)}. "
+                         f"Reshape them, e.g. images.reshape(-1, 1, 28, 28)")
+    return images
+
+
 def image_grid(images, nrow=8, pad=2):
     """Images (N, C, H, W) in [-1, 1] -> one array (rows*H', nrow*W') or (.., .., 3) in [0, 1]."""
-    x = images.detach().float().cpu().clamp(-1, 1).add(1).div(2)
+    x = as_images(images).detach().float().cpu().clamp(-1, 1).add(1).div(2)
     n, c, h, w = x.shape
     nrow = min(nrow, n)
     rows = math.ceil(n / nrow)
@@ -67,7 +79,7 @@ def image_grid(images, nrow=8, pad=2):
 
 def show_images(images, nrow=8, title=None, ax=None, figsize=None, labels=None):
     """Show images (N, C, H, W) in [-1, 1] as a grid; labels: one short text under each tile."""
-    pad = 2
+    images, pad = as_images(images), 2
     grid = image_grid(images, nrow, pad=pad)
     rows = math.ceil(len(images) / nrow)
     below = 12 if labels is not None else 0          # room under each row for its labels, in pixels

@@ -19,7 +19,7 @@ from .modes import mode
 from .runtime import with_own_seed
 from .store import reference_export
 from .training import GAN
-from .unrolled import UnrolledGAN
+from .unrolled import UnrolledGAN, gan_or_unrolled  # noqa: F401  (recipes.UnrolledGAN, as before)
 
 # notebook 03: every change measured there, on top of the case study's recipe (VictorSP17/
 # Simple_GAN_MNIST: G 64-256-256-784 with ReLU, D 784-256-256-1 with LeakyReLU(0.2), Adam 2e-4
@@ -250,9 +250,7 @@ def pacgan_toy(pack=1, seed=0, device=None, unroll=0, **changes):
     g.apply(models.dcgan_init), d.apply(models.dcgan_init)            # every weight ~ N(0, 0.02)
     settings = dict(loss=c["loss"], lr=c["lr"], betas=c["betas"], batch_size=c["packs_per_batch"] * pack,
                     seed=seed, device=device)
-    if unroll:
-        return UnrolledGAN(g, d, unroll=unroll, **settings)
-    return GAN(g, d, **settings)
+    return gan_or_unrolled(g, d, unroll=unroll, **settings)
 
 
 # The unrolled GAN's toy experiment as its authors' demo notebook runs it (poolio/unrolled_gan,
@@ -278,9 +276,7 @@ def unrolled_toy(unroll=5, seed=0, device=None, **changes):
         torch.nn.init.zeros_(layer.bias)
     settings = dict(loss=c["loss"], d_lr=c["d_lr"], g_lr=c["g_lr"], betas=c["betas"], batch_size=c["batch_size"],
                     seed=seed, device=device)
-    if unroll:
-        return UnrolledGAN(g, d, unroll=unroll, real_term=c["real_term"], **settings)
-    return GAN(g, d, **settings)
+    return gan_or_unrolled(g, d, unroll=unroll, real_term=c["real_term"], **settings)
 
 
 @with_own_seed
@@ -296,6 +292,4 @@ def toy_gan(loss="non-saturating", seed=0, device=None, latent_dim=2, hidden=(12
     d = models.mlp_discriminator(in_shape=(2,), hidden=d_hidden or hidden, pack=pack,
                                  minibatch_std=minibatch_std)
     settings = {**WGAN_SETTINGS.get(loss, dict(lr=1e-3)), "batch_size": 256, **settings}
-    if unroll:
-        return UnrolledGAN(g, d, unroll=unroll, loss=loss, seed=seed, device=device, **settings)
-    return GAN(g, d, loss=loss, seed=seed, device=device, **settings)
+    return gan_or_unrolled(g, d, unroll=unroll, loss=loss, seed=seed, device=device, **settings)

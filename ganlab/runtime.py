@@ -34,6 +34,20 @@ def device():
     return torch.device("cpu")
 
 
+def kind(device):
+    """The kind of `device` as ganlab's device-specific choices read it ("cuda", "mps", "cpu").
+
+    Every such choice in ganlab (fused Adam, channels_last, autocast, whose random stream
+    is saved) asks this, never device.type, so a test can run the CUDA branches on a
+    pretend device (tests/fake_accelerator.py) whose tensors stay on the CPU."""
+    return torch.device(device).type
+
+
+def cuda_devices():
+    """The CUDA devices whose random streams own_streams puts back (none without a GPU)."""
+    return range(torch.cuda.device_count()) if torch.cuda.is_available() else []
+
+
 def resolve_device(dev=None):
     """`dev` as a torch.device; None means ganlab.device(). A device this machine lacks is refused in words."""
     dev = device() if dev is None else torch.device(dev)
@@ -67,8 +81,7 @@ def own_streams():
     streams (a model's initialisation, dropout) does it inside this, so the notebook's
     own stream is where the notebook left it."""
     with contextlib.ExitStack() as stack:
-        stack.enter_context(torch.random.fork_rng(devices=range(torch.cuda.device_count())
-                                                  if torch.cuda.is_available() else []))
+        stack.enter_context(torch.random.fork_rng(devices=cuda_devices(), device_type="cuda"))
         mps = getattr(torch, "mps", None)
         if mps is not None and getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
             state = mps.get_rng_state()
@@ -101,7 +114,7 @@ def with_own_seed(function):
 def machine_name(device):
     """The machine a result was made on, in words: the GPU's name, or the CPU's cores and model."""
     device = torch.device(device)
-    if device.type == "cuda":
+    if kind(device) == "cuda":
         return torch.cuda.get_device_name(device)
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), "") if Path("/proc/cpuinfo").exists() else ""
@@ -113,9 +126,9 @@ def fast_bfloat16(device, cpuinfo="/proc/cpuinfo"):
     a CUDA GPU that supports it, or a CPU with AVX512-BF16 or AMX instructions. Elsewhere
     bfloat16 is emulated and slower than float32."""
     device = torch.device(device)
-    if device.type == "cuda":      # native from Ampere on; emulated on older GPUs such as Colab's T4
+    if kind(device) == "cuda":      # native from Ampere on; emulated on older GPUs such as Colab's T4
         return torch.cuda.is_bf16_supported(including_emulation=False)
-    if device.type != "cpu" or not Path(cpuinfo).exists():
+    if kind(device) != "cpu" or not Path(cpuinfo).exists():
         return False
     flags = next((line for line in Path(cpuinfo).read_text().splitlines() if line.startswith("flags")), "")
     return bool({"avx512_bf16", "amx_bf16"} & set(flags.split()))
@@ -137,22 +150,22 @@ class Streams:
         if self._active:                     # fit() swapped them in for its whole loop
             yield
             return
-        kind = self.device.type
+        on = kind(self.device)
         self._active = True
         with own_streams():
             if self.state is None:
                 torch.manual_seed(self.seed)
             else:
                 torch.set_rng_state(self.state["cpu"])
-                if kind == "cuda" and self.state.get("cuda") is not None:
+                if on == "cuda" and self.state.get("cuda") is not None:
                     torch.cuda.set_rng_state(self.state["cuda"], self.device)
-                if kind == "mps" and self.state.get("mps") is not None:
+                if on == "mps" and self.state.get("mps") is not None:
                     torch.mps.set_rng_state(self.state["mps"])
             try:
                 yield
             finally:
                 self._active = False
                 self.state = {"cpu": torch.get_rng_state(),
-                              "cuda": torch.cuda.get_rng_state(self.device) if kind == "cuda" else None}
-                if kind == "mps":
+                              "cuda": torch.cuda.get_rng_state(self.device) if on == "cuda" else None}
+                if on == "mps":
                     self.state["mps"] = torch.mps.get_rng_state()

@@ -9,6 +9,9 @@ import dataclasses
 import math
 import warnings
 
+from . import losses as _losses
+from .checks import outside_ganlab
+
 
 @dataclasses.dataclass
 class Settings:
@@ -65,7 +68,7 @@ class Settings:
             if value is not None and value > 0.1:
                 warnings.warn(f"{name}={value} is far above the learning rates GANs train with (1e-4 to 1e-3 with "
                               f"Adam): each update overshoots, and training usually diverges or stalls with D's "
-                              f"loss at 0. Try 2e-4.", stacklevel=4)
+                              f"loss at 0. Try 2e-4.", stacklevel=outside_ganlab())
         if isinstance(self.betas, (int, float, str)) or len(tuple(self.betas)) != 2:
             raise ValueError(f"betas is Adam's pair (beta1, beta2), e.g. betas=(0.5, 0.999); got {self.betas!r}")
         self.betas = tuple(float(b) for b in self.betas)
@@ -80,3 +83,30 @@ class Settings:
             raise ValueError(f"batch_size must be a whole number of samples, 1 or more; got {self.batch_size!r}")
         self.batch_size, self.augment, self.fresh_noise_for_g = int(self.batch_size), int(self.augment), \
             bool(self.fresh_noise_for_g)
+
+    @classmethod
+    def from_keywords(cls, owner, generator, loss, keywords):
+        """The settings of a GAN being built (its class's name `owner`) from its keywords:
+        an unknown keyword is refused naming every known one; latent_dim defaults to G's."""
+        fields = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(keywords) - fields)
+        if unknown:
+            raise TypeError(f"{owner} has no setting {', '.join(map(repr, unknown))}; "
+                            f"its settings are {', '.join(sorted(fields))}")
+        s = cls(loss=loss, **keywords)
+        if s.latent_dim is None:
+            s.latent_dim = getattr(generator, "latent_dim", None)
+        if s.latent_dim is None:
+            raise ValueError("pass latent_dim=... (the length of the noise vector z your generator takes)")
+        return s
+
+    def make_loss(self):
+        """The Loss these settings name, with their clipping or penalty weight; the settings then
+        record the loss's own name and values, so a checkpoint stores what trained."""
+        loss = _losses.get(self.loss)
+        if self.clip_value is not None:
+            loss.clip_value = self.clip_value
+        if self.penalty_weight is not None:
+            loss.penalty_weight = self.penalty_weight
+        self.loss, self.clip_value, self.penalty_weight = loss.name, loss.clip_value, loss.penalty_weight
+        return loss

@@ -17,8 +17,13 @@ Every GAN variant in the series is a small delta on this loop: a loss from
 ganlab.losses (with its clipping or gradient penalty), n_critic, a packed
 discriminator (PacGAN: D judges `pack` samples at once, set on the model), or a
 subclass that changes one step (ganlab.unrolled.UnrolledGAN).
+
+This file holds only the loop. Beside it, one small module each: settings (what a
+GAN is and a checkpoint stores), checks (the friendly errors at fit's door),
+placement (device choices: fused Adam, channels_last, autocast), batching (real
+batches), callbacks (the progress bar, lr schedules, every-k-steps calls), ema,
+augment, history, and checkpoints (save, load and the registry of GAN kinds).
 """
-import contextlib
 import dataclasses
 import math
 import time
@@ -26,52 +31,23 @@ import time
 import torch
 from torch import nn
 
+from . import batching as _batching
 from . import checkpoints as _checkpoints
 from . import checks as _checks
 from . import ema as _ema
+from . import history as _history
 from . import losses as _losses
+from . import models as _models
+from . import placement as _placement
 from .augment import random_shift  # noqa: F401  (ganlab.training.random_shift, as before)
-from .callbacks import LrSchedule, Progress, finish_the_step_on_interrupt, linear_decay  # noqa: F401
+from .callbacks import Every, LrSchedule, Progress, finish_the_step_on_interrupt, linear_decay  # noqa: F401
 from .checkpoints import CheckpointError  # noqa: F401  (raised by GAN.load)
+from .checks import TrainingDiverged  # noqa: F401  (raised by fit)
 from .data import training_tensor
-from .runtime import Streams, computing, fast_bfloat16, own_streams, resolve_device
+from .history import KEYS as HISTORY_KEYS, recent_means  # noqa: F401  (ganlab.training.recent_means, as before)
+from .placement import optimizer as _optimizer  # noqa: F401  (moment_matching trains with the same Adam)
+from .runtime import Streams, computing, resolve_device
 from .settings import Settings
-
-HISTORY_KEYS = ("step", "d_loss", "g_loss", "d_real", "d_fake", "time")
-
-
-def recent_means(history, n=1000):
-    """Each history number (d_loss, g_loss, d_real, d_fake) averaged over the last n steps.
-
-    Counted in steps, not entries: a shipped reference model keeps only every k-th step."""
-    if not history["step"]:
-        raise ValueError("the history is empty: train first (gan.fit)")
-    last = history["step"][-1]
-    keep = max(1, sum(step > last - n for step in history["step"]))
-    return {k: sum(history[k][-keep:]) / keep for k in ("d_loss", "g_loss", "d_real", "d_fake")}
-
-
-class TrainingDiverged(FloatingPointError):
-    """A loss became NaN or infinite; the models keep their last good weights."""
-
-
-def _optimizer(name, params, lr, betas, device):
-    if name == "adam":
-        # the fused kernel updates every tensor in one call: on a 2-core CPU it takes the
-        # MLP generator's Adam step from about 0.46 ms to 0.19 ms (same arithmetic).
-        # PyTorch has it on CUDA and, since 2.4, on the CPU.
-        fused = device.type == "cuda" or (device.type == "cpu" and _torch_at_least(2, 4))
-        return torch.optim.Adam(params, lr=lr, betas=betas, fused=fused or None)
-    if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr)
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr)
-    raise ValueError(f"unknown optimizer {name!r}; choose adam, rmsprop or sgd")
-
-
-def _torch_at_least(major, minor):
-    got = tuple(int(p) for p in torch.__version__.split("+")[0].split(".")[:2])
-    return got >= (major, minor)
 
 
 def _setting(name):
@@ -79,7 +55,7 @@ def _setting(name):
     return property(lambda self: getattr(self.settings, name), lambda self, v: setattr(self.settings, name, v))
 
 
-class GAN:
+class GAN(_checkpoints.Saved):
     """A generator, a discriminator, their optimizers, a loss and a history.
 
     generator:      nn.Module, z (B, latent_dim) -> samples (B, ...)
@@ -88,60 +64,31 @@ class GAN:
                     (None: from torch's global RNG)
     loss and **settings: see GAN.Settings (e.g. lr=2e-4, n_critic=5, ema=0.999), kept in
                     gan.settings and saved with the model.
-    A subclass (class MyGAN(GAN)) is known to GAN.load by its name once it is defined.
+    Saving and loading (gan.save, GAN.load, gan.state) come from ganlab.checkpoints.Saved; a
+    subclass (class MyGAN(GAN)) is known to GAN.load by its name once it is defined.
     """
 
     Settings = Settings
-    kinds = {}                       # class name -> class, filled by subclassing; GAN.load reads it
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        GAN.kinds[cls.__name__] = cls
 
     def __init__(self, generator, discriminator, loss="non-saturating", device=None, seed=None, **settings):
         if not isinstance(generator, nn.Module) or not isinstance(discriminator, nn.Module):
             raise TypeError("generator and discriminator must be torch.nn.Module objects")
-        fields = {f.name for f in dataclasses.fields(self.Settings)}
-        unknown = sorted(set(settings) - fields)
-        if unknown:
-            raise TypeError(f"{type(self).__name__} has no setting {', '.join(map(repr, unknown))}; "
-                            f"its settings are {', '.join(sorted(fields))}")
-        s = self.Settings(loss=loss, **settings)
-        if s.latent_dim is None:
-            s.latent_dim = getattr(generator, "latent_dim", None)
-        if s.latent_dim is None:
-            raise ValueError("pass latent_dim=... (the length of the noise vector z your generator takes)")
-        self.loss = _losses.get(s.loss)
+        self.settings = s = self.Settings.from_keywords(type(self).__name__, generator, loss, settings)
+        self.loss = s.make_loss()
         _checks.no_final_sigmoid(discriminator)
-        if s.clip_value is not None:
-            self.loss.clip_value = s.clip_value
-        if s.penalty_weight is not None:
-            self.loss.penalty_weight = s.penalty_weight
-        s.loss, s.clip_value, s.penalty_weight = self.loss.name, self.loss.clip_value, self.loss.penalty_weight
-        self.settings = s
         self.device = resolve_device(device)
-        self.autocast = s.autocast
-        if s.autocast == "auto":
-            self.autocast = "bfloat16" if fast_bfloat16(self.device) else None
-        convolutional = any(isinstance(m, nn.modules.conv._ConvNd)
-                            for net in (generator, discriminator) for m in net.modules())
-        self.channels_last = (convolutional and self.device.type == "cpu") if s.channels_last is None \
-            else bool(s.channels_last)
+        self.autocast = _placement.autocast(s.autocast, self.device)          # "auto" stays in the settings
+        self.channels_last = _placement.channels_last(s.channels_last, self.device, generator, discriminator)
         layout = dict(memory_format=torch.channels_last) if self.channels_last else {}
         self.generator = generator.to(self.device, **layout)
         self.discriminator = discriminator.to(self.device, **layout)
         self.pack = getattr(discriminator, "pack", 1)
-        self._packs_itself = any(getattr(m, "packs_itself", False) for m in discriminator.modules())
+        self._packs_itself = _models.packs_itself(discriminator)
         self.ema_generator = _ema.averaged_copy(self.generator) if s.ema is not None else None
-        self.d_optimizer = _optimizer(s.optimizer, self.discriminator.parameters(), s.d_lr or s.lr, s.betas,
-                                      self.device)
-        self.g_optimizer = _optimizer(s.optimizer, self.generator.parameters(), s.g_lr or s.lr, s.betas, self.device)
+        self.d_optimizer, self.g_optimizer = _placement.optimizers(s, self.discriminator, self.generator, self.device)
         # D judges real and fake batches in one pass (one matmul per layer instead of two)
-        # unless a layer mixes samples across the batch (batch norm, minibatch std): then
-        # the batches stay separate, so each is normalised or summarised on its own, as in DCGAN
-        self.joint_d_pass = not any(isinstance(m, nn.modules.batchnorm._BatchNorm)
-                                    or getattr(m, "mixes_batch", False)
-                                    for m in self.discriminator.modules())
+        # unless a layer mixes samples across the batch (models.mixes_batch)
+        self.joint_d_pass = not _models.mixes_batch(self.discriminator)
         if seed is None:
             seed = int(torch.randint(2**62, (1,)).item())
         self.seed = int(seed)
@@ -149,7 +96,7 @@ class GAN:
         self.streams = Streams(self.seed, self.device)     # dropout's stream, as training left it
         self.step = 0
         self.elapsed = 0.0
-        self.history = {k: [] for k in HISTORY_KEYS}
+        self.history = _history.empty()
         self.extras = {}      # anything a notebook wants saved with the model (tensors, numbers, lists)
         self.interrupted = False
         self.provenance = None     # where a shipped reference model was trained (set by GAN.load)
@@ -173,23 +120,10 @@ class GAN:
 
         With an ema decay set, samples come from the averaged generator unless ema=False.
         """
-        if z is None:
-            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-                raise ValueError(f"n is how many samples to draw, a whole number 0 or more; got {n!r}")
-            z = self.noise(n, seed=seed)
-        elif not isinstance(z, torch.Tensor):
-            z = torch.as_tensor(z, dtype=torch.float32)           # a NumPy array or a list
-        if z.dtype != torch.float32:
-            z = z.float()
-        if z.dim() != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(f"z must have shape (n, {self.latent_dim}), got {tuple(z.shape)}")
+        z = self.noise(_checks.sample_count(n), seed=seed) if z is None else _checks.noise_rows(z, self.latent_dim)
         net = self.ema_generator if (ema and self.ema_generator is not None) else self.generator
-        was_training = net.training
-        net.eval()
-        try:
+        with _models.eval_mode(net):
             return net(z.to(self.device)).contiguous()
-        finally:
-            net.train(was_training)
 
     def score(self, x, weights=None):
         """The discriminator's raw scores for samples x, as (B', 1); packs x when D is packed.
@@ -197,9 +131,7 @@ class GAN:
         weights: a {name: tensor} dict to use instead of D's own (for look-ahead steps).
         """
         if self.pack > 1 and not self._packs_itself:       # a discriminator of your own with .pack set
-            if x.shape[0] % self.pack:
-                raise ValueError(f"batch of {x.shape[0]} is not a multiple of the discriminator's pack={self.pack}")
-            x = x.reshape(x.shape[0] // self.pack, self.pack * x.shape[1], *x.shape[2:])
+            x = _models.pack_rows(x, self.pack)
         if weights is None:
             s = self.discriminator(x)
         else:
@@ -207,14 +139,6 @@ class GAN:
         return s.float().reshape(-1, 1)         # losses in float32, also under bfloat16 autocast
 
     # ------------------------------------------------------------ training
-
-    def _fail(self, what, value):
-        raise TrainingDiverged(
-            f"training stopped at step {self.step + 1}: the {what} is {value}. The models keep "
-            f"their weights from before this update and the history is kept. Usual causes: a "
-            f"learning rate too high (try a tenth of it), a Wasserstein loss without weight "
-            f"clipping or gradient penalty, data not scaled to the generator's output range "
-            f"(ganlab.data.mnist gives [-1, 1] for a tanh generator), or log(0) in a hand-written loss.")
 
     def _seen_by_d(self, x):
         """What D is shown during training: x, randomly shifted when augment is on."""
@@ -238,8 +162,7 @@ class GAN:
         with torch.no_grad():      # one device sync for the three numbers the history keeps
             value, d_real, d_fake = torch.stack([d_loss, self.loss.report(real_scores),
                                                  self.loss.report(fake_scores)]).tolist()
-        if not math.isfinite(value):
-            self._fail("discriminator loss", value)
+        _checks.finite(value, "discriminator loss", self.step + 1)
         self.d_optimizer.zero_grad(set_to_none=True)
         d_loss.backward()
         self.d_optimizer.step()
@@ -270,9 +193,7 @@ class GAN:
         """One generator update through D's scores of `fake` (made by G, with gradients);
         returns G's loss."""
         g_loss = self.generator_loss(fake, real_batches)
-        value = g_loss.item()
-        if not math.isfinite(value):
-            self._fail("generator loss", value)
+        value = _checks.finite(g_loss.item(), "generator loss", self.step + 1)
         self.g_optimizer.zero_grad(set_to_none=True)
         g_loss.backward()
         self.g_optimizer.step()
@@ -293,9 +214,8 @@ class GAN:
         n_critic = n_critic or self.n_critic
         d_loss = d_real = d_fake = g_loss = float("nan")
         fake = None
-        precision = (torch.autocast(self.device.type, dtype=torch.bfloat16) if self.autocast == "bfloat16"
-                     else contextlib.nullcontext())
-        with self._own_random_stream(), precision:       # dropout draws from the trainer's stream
+        # dropout draws from the trainer's stream; autocast="bfloat16" runs the step in bfloat16
+        with self._own_random_stream(), _placement.precision(self.autocast, self.device):
             if update in ("both", "d"):
                 for i in range(n_critic):
                     if update == "both" and i == n_critic - 1 and not self.fresh_noise_for_g:
@@ -322,8 +242,7 @@ class GAN:
         self.elapsed += time.perf_counter() - start
         record = dict(step=self.step, d_loss=d_loss, g_loss=g_loss, d_real=d_real,
                       d_fake=d_fake, time=self.elapsed)
-        for k in HISTORY_KEYS:
-            self.history[k].append(record[k])
+        _history.append(self.history, record)
         return record
 
     def _own_random_stream(self):
@@ -335,16 +254,10 @@ class GAN:
 
     def batches(self, data, batch_size):
         """A function returning a fresh random batch of `data` (a tensor or a sampler)."""
-        data = training_tensor(data, self.device)
-        if not isinstance(data, torch.Tensor):
-            return lambda: data(batch_size).to(self.device)
-        if batch_size % self.pack:
-            raise ValueError(f"batch_size {batch_size} must be a multiple of the discriminator's pack={self.pack}")
-        n = data.shape[0]
-        return lambda: data[torch.randint(n, (batch_size,), device=self.device, generator=self.rng)]
+        return _batching.drawer(training_tensor(data, self.device), batch_size, self.pack, self.device, self.rng)
 
     def fit(self, data, steps=None, epochs=None, seconds=None, batch_size=None, callback=None, every=None,
-            progress=True, n_critic=None, lr_schedule=None):
+            progress=True, n_critic=None, lr_schedule=None, callbacks=()):
         """Train; returns the history (dict of lists, one entry per step, keys HISTORY_KEYS).
 
         data:      a tensor (N, ...) on any device, a Dataset or DataLoader (read once),
@@ -358,6 +271,7 @@ class GAN:
         lr_schedule: a function of the progress through this call (0 to 1, by steps or
                    by seconds, whichever is further) giving the factor for both learning
                    rates, e.g. linear_decay; the rates are restored when fit returns
+        callbacks: ganlab.callbacks.Callback objects, run around every step
         A kernel interrupt (Ctrl-C, the stop button) ends training cleanly after the
         step under way: the models and history are kept, gan.interrupted is set, and
         fit can be called again to continue. Resuming is exact: fit split into any
@@ -369,28 +283,30 @@ class GAN:
         data = training_tensor(data, self.device)
         steps = _checks.budget(self, data, steps, epochs, seconds, batch_size)
         draw = self.batches(data, batch_size)
-        _checks.shapes(self, self._a_few(data))      # not drawn from the trainer's stream: resuming stays exact
+        _checks.shapes(self, _batching.a_few(data, 2 * self.pack, self.device))   # the trainer's streams untouched
+        hooks = [Progress(self.loss.name, steps, seconds, progress)] + \
+            ([LrSchedule(lr_schedule)] if lr_schedule is not None else []) + \
+            ([Every(callback, every)] if callback is not None else []) + list(callbacks)
         first, started, self.interrupted = self.step, time.perf_counter(), False
         stop_at = math.inf if steps is None else first + int(steps)
-        every = every or (max(1, int(steps) // 10) if steps is not None else 100)
-        bar, lrs, called_at = Progress(self.loss.name, steps, seconds, progress), \
-            LrSchedule(lr_schedule, self.d_optimizer, self.g_optimizer), first
+        for hook in hooks:
+            hook.start(self, steps)
         try:
             with self._own_random_stream(), finish_the_step_on_interrupt() as pressed:
                 while self.step < stop_at:
                     now = time.perf_counter() - started
                     if seconds is not None and now > seconds:
                         break
-                    lrs.before_step(max((self.step - first) / steps if steps else 0.0,
-                                        now / seconds if seconds else 0.0))
-                    bar.after_step(self.train_step(draw, batch_size, n_critic), now)
-                    if callback is not None and ((self.step - first) % every == 0 or self.step == stop_at):
-                        callback(self)
-                        called_at = self.step
+                    done = max((self.step - first) / steps if steps else 0.0, now / seconds if seconds else 0.0)
+                    for hook in hooks:
+                        hook.before_step(self, done)
+                    record = self.train_step(draw, batch_size, n_critic)
+                    for hook in hooks:
+                        hook.after_step(self, record)
                     if pressed:
                         raise KeyboardInterrupt
-                if callback is not None and called_at != self.step:     # stopped by the time budget
-                    callback(self)
+                for hook in hooks:
+                    hook.finished(self)
         except KeyboardInterrupt:
             self.interrupted = True
             print(f"Training interrupted at step {self.step}: the models and the history are kept. "
@@ -398,39 +314,9 @@ class GAN:
             if computing():           # inside a comparison: stop all of it, not just this run
                 raise
         finally:
-            bar.close()
-            lrs.restore()
+            for hook in hooks:
+                hook.close(self)
         return self.history
-
-    def _a_few(self, data):
-        """2 * pack real samples for the shape check, without touching the trainer's random stream."""
-        if isinstance(data, torch.Tensor):
-            return data[:2 * self.pack].to(self.device)
-        with own_streams():
-            return data(2 * self.pack).to(self.device)      # a sampler may hand back CPU samples
-
-    # ------------------------------------------------------------ saving (see ganlab.checkpoints)
-
-    def state(self):
-        """Everything needed to resume exactly, as plain tensors and numbers."""
-        return _checkpoints.state(self)
-
-    def save(self, path, compact=False):
-        """Save to `path` (written to a temporary file first, so a crash never leaves half a file).
-
-        compact=True keeps a small copy to share (half precision, no optimizer state)."""
-        return _checkpoints.save(self, path, compact=compact)
-
-    @classmethod
-    def load(cls, path, generator=None, discriminator=None, device=None):
-        """Load a GAN saved by save(); resumes exactly (models, optimizers, step, random streams).
-
-        Models built with ganlab.models are rebuilt from the file; for your own
-        nn.Module classes, pass fresh instances as generator= and discriminator=.
-        The file is read with weights_only=True, so it cannot run code. A model
-        trained on a GPU loads on a CPU and back.
-        """
-        return _checkpoints.load(path, generator, discriminator, device, kinds=dict(GAN.kinds, GAN=GAN), asked=cls)
 
     def __repr__(self):
         return (f"{type(self).__name__}(loss={self.loss!r}, latent_dim={self.latent_dim}, n_critic={self.n_critic}, "

@@ -84,6 +84,14 @@ class UnrolledGAN(GAN):
         return dict(zip(names, weights))
 
 
+def gan_or_unrolled(generator, discriminator, unroll=0, real_term=True, **settings):
+    """An UnrolledGAN looking `unroll` D updates ahead, or for unroll=0 the same GAN, plain: the
+    one place the choice is made (the recipes and the live view's "unrolling" toggle call it)."""
+    if unroll:
+        return UnrolledGAN(generator, discriminator, unroll=unroll, real_term=real_term, **settings)
+    return GAN(generator, discriminator, **settings)
+
+
 def _optimizer_step(optimizer, weights):
     """A function (weights, grads) -> new weights that repeats `optimizer`'s update, differentiably.
 

@@ -85,13 +85,29 @@ class AcceleratorTensor(torch.Tensor):
         if "device" in kwargs and _is_accelerator(kwargs["device"]):
             kwargs["device"] = torch.device("cpu")
         unwrap = lambda t: t.elem if isinstance(t, AcceleratorTensor) else t      # noqa: E731
-        out = func(*tree_map(unwrap, args), **tree_map(unwrap, kwargs))
+        with _device_stream(name, gen):
+            out = func(*tree_map(unwrap, args), **tree_map(unwrap, kwargs))
         if to_cpu:
             return out
         if name in ("copy_",) and not isinstance(args[0], AcceleratorTensor):
             return args[0]
         return tree_map(lambda t: AcceleratorTensor(t) if isinstance(t, torch.Tensor)
                         and not isinstance(t, AcceleratorTensor) else t, out)
+
+
+_PRETEND_CUDA = []        # the PretendCuda in force, if any
+_RANDOM_OPS = {"native_dropout", "bernoulli", "bernoulli_", "normal", "normal_", "uniform_", "random_", "rand",
+               "randn", "randint", "rand_like", "randn_like", "randint_like", "randperm", "multinomial",
+               "exponential_", "_fused_dropout"}
+
+
+def _device_stream(name, generator):
+    """Where a random op on the accelerator draws from: with pretend_cuda on, an op without a
+    generator of its own (dropout) draws from the pretend GPU's default stream, as on CUDA,
+    and leaves the CPU's stream alone; otherwise from the CPU's."""
+    if not _PRETEND_CUDA or generator is not None or name not in _RANDOM_OPS:
+        return contextlib.nullcontext()
+    return _PRETEND_CUDA[0].drawing()
 
 
 class _Generator(_REAL_GENERATOR):
@@ -165,7 +181,8 @@ class FakeAccelerator(TorchFunctionMode):
                 raise DeviceMixError(f"{func.__name__}: a CPU torch.Generator was asked for accelerator numbers "
                                      f"(on CUDA: \"Expected a 'cuda' device type for generator\")")
             kwargs = dict(kwargs, device=torch.device("cpu"))
-            return _wrap(func(*args, **kwargs))
+            with _device_stream(getattr(func, "__name__", ""), gen):
+                return _wrap(func(*args, **kwargs))
         if isinstance(gen, AcceleratorGenerator):
             on_accelerator = any(isinstance(t, AcceleratorTensor) for t in tree_flatten(args)[0])
             if not on_accelerator:
@@ -211,6 +228,89 @@ def fake_accelerator():
     finally:
         runtime.device = ganlab.device = real_device
         torch.Generator = _REAL_GENERATOR
+
+
+class PretendCuda:
+    """torch.cuda as ganlab's CUDA branches see it while pretend_cuda() is on: one pretend GPU
+    whose default random stream is a real (CPU-format) state that dropout on accelerator
+    tensors draws from, and a log of every torch.cuda call (calls: [(name, argument), ...])."""
+
+    def __init__(self, bf16):
+        self.bf16, self.calls = bf16, []
+        self.state = _REAL_GENERATOR().manual_seed(2**31 - 1).get_state()
+
+    @contextlib.contextmanager
+    def drawing(self):
+        cpu = torch.get_rng_state()
+        torch.set_rng_state(self.state)
+        try:
+            yield
+        finally:
+            self.state = torch.get_rng_state()
+            torch.set_rng_state(cpu)
+
+    def get_rng_state(self, device="cuda"):
+        self.calls.append(("get_rng_state", device))
+        return self.state.clone()
+
+    def set_rng_state(self, state, device="cuda"):
+        self.calls.append(("set_rng_state", device))
+        self.state = state.clone()
+
+    def manual_seed_all(self, seed):
+        self.calls.append(("manual_seed_all", seed))
+        self.state = _REAL_GENERATOR().manual_seed(seed).get_state()
+
+    def is_bf16_supported(self, including_emulation=True):
+        self.calls.append(("is_bf16_supported", including_emulation))
+        return self.bf16
+
+    def get_device_name(self, device=None):
+        self.calls.append(("get_device_name", device))
+        return "Pretend GPU"
+
+    def autocast(self, device_type, dtype=None, **kwargs):
+        """torch.autocast: a "cuda" one is logged and runs as the CPU's (same dtype), since the
+        tensors are CPU tensors underneath."""
+        if device_type == "cuda":
+            self.calls.append(("autocast", dtype))
+            device_type = "cpu"
+        return _REAL_AUTOCAST(device_type, dtype=dtype, **kwargs)
+
+
+_REAL_AUTOCAST = torch.autocast
+
+
+@contextlib.contextmanager
+def pretend_cuda(bf16=True):
+    """Inside fake_accelerator(): ganlab sees the accelerator as a CUDA GPU (through its one seam,
+    runtime.kind, and runtime.cuda_devices), so every `kind == "cuda"` branch runs here; the
+    torch.cuda calls those branches make go to a PretendCuda (yielded), which logs them."""
+    from ganlab import runtime
+    import torch.optim.optimizer as optimizer_module
+
+    fake = PretendCuda(bf16)
+    real_kind, real_devices = runtime.kind, runtime.cuda_devices
+    fused_devices = optimizer_module._get_fused_kernels_supported_devices
+    names = ("get_rng_state", "set_rng_state", "manual_seed_all", "is_bf16_supported", "get_device_name")
+    saved = {n: getattr(torch.cuda, n) for n in names}
+    runtime.kind = lambda device: "cuda" if _is_accelerator(device) else real_kind(device)
+    runtime.cuda_devices = lambda: [0]
+    # torch's fused Adam checks the parameters' device type; the accelerator's kernels are the CPU's
+    optimizer_module._get_fused_kernels_supported_devices = lambda: fused_devices() + [ACCELERATOR.type]
+    for n in names:
+        setattr(torch.cuda, n, getattr(fake, n))
+    torch.autocast = fake.autocast
+    _PRETEND_CUDA.append(fake)
+    try:
+        yield fake
+    finally:
+        _PRETEND_CUDA.clear()
+        torch.autocast = _REAL_AUTOCAST
+        for n, f in saved.items():
+            setattr(torch.cuda, n, f)
+        optimizer_module._get_fused_kernels_supported_devices = fused_devices
+        runtime.kind, runtime.cuda_devices = real_kind, real_devices
 
 
 _INSTALLED = []

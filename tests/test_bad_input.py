@@ -254,3 +254,44 @@ def test_train_or_load_given_a_gan_instead_of_a_builder(tmp_path, monkeypatch):
     monkeypatch.setenv("GANLAB_CHECKPOINTS", str(tmp_path))
     with pytest.raises(TypeError, match="a function that makes a GAN"):
         recipes.train_or_load("x", toy(), ganlab.data.toy("ring8", 100), steps=1)
+
+
+def test_show_images_takes_flat_square_images_and_names_other_shapes():
+    import matplotlib
+    matplotlib.use("Agg")
+    from ganlab import plots
+
+    flat = torch.linspace(-1, 1, 4 * 784).reshape(4, 784)          # an MLP generator's rows
+    grid = plots.image_grid(flat, nrow=4, pad=0)
+    assert grid.shape == (28, 4 * 28)
+    assert grid[0, 28] == pytest.approx((flat[1, 0].item() + 1) / 2)  # image 1's first pixel starts column 28
+    plots.show_images(flat)
+    with pytest.raises(ValueError, match=r"\(N, C, H, W\).*got \(4, 785\)"):
+        plots.show_images(torch.zeros(4, 785))
+
+
+def test_a_number_given_as_text_to_an_exercise_check_is_named(capsys):
+    from ganlab import exercises
+
+    assert exercises.check("01.2", "0.2") is False
+    assert "the text '0.2', and this exercise expects a number: write 0.2 without the quotes" in capsys.readouterr().out
+
+
+def test_warnings_point_at_the_learners_own_line():
+    g = models.mlp_generator(latent_dim=2, hidden=(8,), out_shape=(1, 4, 4))
+    d = models.mlp_discriminator(in_shape=(1, 4, 4), hidden=(8,))
+    with pytest.warns(UserWarning, match="far above") as caught:
+        gan = GAN(g, d, lr=10)                      # through GAN, Settings.from_keywords and dataclass code
+    assert caught[0].filename == __file__
+    with pytest.warns(UserWarning, match=r"like images in \[0, 1\]") as caught:
+        gan.fit(torch.rand(16, 1, 4, 4), steps=1, progress=False)
+    assert caught[0].filename == __file__
+
+
+def test_a_checkpoint_that_cannot_be_written_says_so_and_where_to_save_instead(tmp_path):
+    gan = GAN(models.mlp_generator(latent_dim=2, hidden=(8,), out_shape=(2,)), models.mlp_discriminator((2,), (8,)))
+    (tmp_path / "a_file").write_text("not a folder")
+    with pytest.raises(OSError, match=r"could not be written to .*a_file.*model in memory is unchanged.*gan.save"):
+        gan.save(tmp_path / "a_file" / "run.pt")
+    gan.save(tmp_path / "run.pt")                  # the model is still there to save elsewhere
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file", "run.pt"]      # no temporary file left

@@ -84,10 +84,10 @@ def test_a_spec_for_a_huge_model_is_refused_before_it_is_built(tmp_path):
 
 
 def test_autocast_auto_is_saved_unresolved(tmp_path, monkeypatch):
-    monkeypatch.setattr(ganlab.training, "fast_bfloat16", lambda device: True)
+    monkeypatch.setattr(ganlab.runtime, "fast_bfloat16", lambda device: True)
     gan = recipes.dcgan_tuned(width=4, d_width=4)
     assert gan.autocast == "bfloat16" and gan.settings.autocast == "auto"
     gan.save(tmp_path / "dc.pt")
-    monkeypatch.setattr(ganlab.training, "fast_bfloat16", lambda device: False)     # another machine
+    monkeypatch.setattr(ganlab.runtime, "fast_bfloat16", lambda device: False)     # another machine
     again = GAN.load(tmp_path / "dc.pt")
     assert again.settings.autocast == "auto" and again.autocast is None

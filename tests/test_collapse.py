@@ -180,19 +180,19 @@ def test_the_worker_processes_outlast_a_call_but_not_an_error():
         collapse.compare({"a": {}}, target="ring8", seeds=2, steps=2, workers=2, progress=False)
         pool = collapse._pool(2)
         assert collapse._pool(2) is pool, "a second call should reuse the running workers"
-        workers = list(pool._processes.values())
+        workers = collapse.worker_pids()
         assert len(workers) == 2
-        os.kill(workers[0].pid, signal.SIGINT)        # Jupyter's interrupt button signals the whole group
+        os.kill(workers[0], signal.SIGINT)            # Jupyter's interrupt button signals the whole group
         rows = collapse.compare({"a": {}}, target="ring8", seeds=2, steps=2, workers=2, progress=False)
-        assert len(rows["a"]["covered"]) == 2 and all(w.is_alive() for w in workers)
+        assert len(rows["a"]["covered"]) == 2 and collapse.worker_pids() == workers
         # one run fails at once while the other would train for minutes: the call stops both
         with pytest.raises(ValueError, match="loss"):
             collapse.compare({"long": {}, "bad": dict(loss="no such loss")}, target="ring8", seeds=1,
                              steps=10**6, workers=2, progress=False)
         deadline = time.time() + 10
-        while time.time() < deadline and any(w.is_alive() for w in workers):
+        while time.time() < deadline and any(_alive(pid) for pid in workers):
             time.sleep(0.2)
-        assert not any(w.is_alive() for w in workers), "a failed call should end the runs it started"
+        assert not any(_alive(pid) for pid in workers), "a failed call should end the runs it started"
         rows = collapse.compare({"a": {}}, target="ring8", seeds=2, steps=2, workers=2, progress=False)
         assert len(rows["a"]["covered"]) == 2 and collapse._pool(2) is not pool
     finally:
@@ -207,7 +207,7 @@ def test_the_workers_exit_when_their_kernel_is_killed(tmp_path):
                       "from ganlab import collapse\n"
                       "if __name__ == '__main__':\n"
                       "    collapse.compare({'a': {}}, target='ring8', seeds=2, steps=2, workers=2, progress=False)\n"
-                      "    print(*collapse._pool(2)._processes, flush=True)\n"
+                      "    print(*collapse.worker_pids(), flush=True)\n"
                       "    time.sleep(600)\n")
     kernel = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
     watchdog = threading.Timer(120, kernel.kill)      # a hung script must not hang the test

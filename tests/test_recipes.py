@@ -45,7 +45,7 @@ def test_the_tuned_dcgan_is_the_paper_recipe_plus_its_measured_changes(monkeypat
     assert dc.g_optimizer.param_groups[0]["lr"] == dc.d_optimizer.param_groups[0]["lr"] == 1e-3
     # "auto": bfloat16 only where the machine has it natively
     for native in (True, False):
-        monkeypatch.setattr(ganlab.training, "fast_bfloat16", lambda device, native=native: native)
+        monkeypatch.setattr(ganlab.runtime, "fast_bfloat16", lambda device, native=native: native)
         assert recipes.dcgan_tuned(width=4, d_width=4, device="cpu").autocast == ("bfloat16" if native else None)
     assert recipes.dcgan_tuned(width=4, autocast=None, device="cpu").autocast is None
     with pytest.raises(ValueError, match="unknown setting"):

@@ -295,6 +295,42 @@ def test_lr_decay_follows_the_time_budget(monkeypatch):
     assert gan.g_optimizer.param_groups[0]["lr"] == 1e-3
 
 
+def test_a_callback_object_sees_every_hook_in_order_and_lr_schedule_is_one():
+    """fit(callbacks=[...]) runs start, before/after each step, finished, close; lr_schedule=f is
+    the same as callbacks=[LrSchedule(f)]."""
+    from ganlab.callbacks import Callback, LrSchedule, linear_decay
+
+    class Log(Callback):
+        def __init__(self):
+            self.calls = []
+
+        def start(self, gan, steps):
+            self.calls.append(("start", steps))
+
+        def before_step(self, gan, progress):
+            self.calls.append(("before", progress, gan.g_optimizer.param_groups[0]["lr"]))
+
+        def after_step(self, gan, record):
+            self.calls.append(("after", record["step"]))
+
+        def finished(self, gan):
+            self.calls.append(("finished",))
+
+        def close(self, gan):
+            self.calls.append(("close", gan.g_optimizer.param_groups[0]["lr"]))
+
+    data = ganlab.data.toy("ring8", 200)
+    gan, log = tiny_gan(), Log()
+    gan.fit(data, steps=2, batch_size=16, progress=False, callbacks=[LrSchedule(linear_decay), log])
+    # the schedule runs first, so the log sees each step's lr: 1e-3 * (1 - k/2)
+    assert log.calls == [("start", 2), ("before", 0.0, 1e-3), ("after", 1), ("before", 0.5, 0.5e-3), ("after", 2),
+                         ("finished",), ("close", 1e-3)]
+    again = tiny_gan()
+    again.fit(data, steps=2, batch_size=16, progress=False, lr_schedule=linear_decay)
+    for a, b in zip(gan.generator.parameters(), again.generator.parameters()):
+        assert torch.equal(a, b)
+
+
 def test_one_discriminator_pass_equals_two():
     """Without batch norm, D scores real and fake in one pass; the loss is the same number."""
     gan = tiny_gan()

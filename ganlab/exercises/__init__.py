@@ -48,8 +48,19 @@ def check(key, answer):
         ok, message = fn(answer)
     except Exception as err:      # a reader's function that crashes is a wrong answer, not a crash
         ok, message = False, f"your answer raised {type(err).__name__}: {err}"
+    if not ok and isinstance(answer, str) and _number_text(answer):
+        message = (f"your answer is the text {answer!r}, and this exercise expects a number: write "
+                   f"{answer.strip()} without the quotes.")
     print(("✓ right. " if ok else "✗ not yet. ") + message)
     return ok
+
+
+def _number_text(text):
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
 
 
 def _number(value):
