@@ -20,7 +20,7 @@ ring = ganlab.data.toy("ring8", 2000, seed=0, device=device)
 blob = torch.randn(2000, 2, generator=torch.Generator().manual_seed(1)).to(device) * 0.5
 settings = {"clip 0.001": dict(clip_value=0.001), "clip 0.01": dict(clip_value=0.01),
             "clip 0.1": dict(clip_value=0.1), "gradient penalty": dict(penalty_weight=10.0)}
-marks = ganlab.budget(full=(0, 30, 100, 300, 1000), quick=(0, 5, 10))
+marks = ganlab.budget(full=(0, 30, 100, 300, 1000), quick=(0, 2, 4))
 probe = torch.cat([ring[:500], blob[:500]])
 clip_setup = dict(settings=settings, marks=marks, depth=8, hidden=256)
 print("keys:", ganlab.runtime.keys("05_clipping_trained", clip_setup), flush=True)

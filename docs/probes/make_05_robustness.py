@@ -20,7 +20,7 @@ from ganlab import robustness      # noqa: E402
 ganlab.set_mode("full")
 device = torch.device("cpu")
 robust_setup = dict(methods=robustness.METHODS, target="ring8", hidden=(128,) * 6, activation="tanh",
-                    seeds=(0, 1, 2), steps=ganlab.budget(full=2000, quick=4), every=ganlab.budget(full=500, quick=2),
+                    seeds=(0, 1, 2), steps=ganlab.budget(full=2000, quick=2), every=ganlab.budget(full=500, quick=1),
                     n_samples=ganlab.budget(full=2500, quick=500))
 print("keys:", ganlab.runtime.keys("05_robustness", dict(robust_setup, device=device.type)), flush=True)
 started = time.time()
