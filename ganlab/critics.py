@@ -2,9 +2,11 @@
 
     wasserstein_1d(x, y)           exact earth mover's distance between two 1D samples
     js_divergence_1d(x, y)         Jensen-Shannon divergence on a shared histogram, in nats
+    js_gaussians(theta, std), best_d_push(theta, std)   the best D's reading and push, exactly, for two bumps
     estimate_divergence(x, y, loss)  train a small D or critic on x vs y; read its estimate
     sliding_apart(shifts)          both divergences as two distributions slide apart
     clipped_critic(...)            a deep critic trained with weight clipping or a gradient penalty
+    clipping_over_training(...)    such critics measured along their training (weights at ±c, gradients)
     layer_gradient_norms(critic, x)  how big the critic's gradient is at each layer's input
     wasserstein_estimate(history)  E s(x) - E s(G(z)) per step, from a GAN's history
 
@@ -45,6 +47,30 @@ def js_divergence_1d(x, y, bins=50):
         return (a[mask] * (a[mask] / m[mask]).log()).sum()
 
     return float((kl(p) + kl(q)) / 2)
+
+
+def _over_u(f, d):
+    """E f(u) for u ~ N(0, 1), by the trapezoid rule on a grid wide enough for a separation d."""
+    u = torch.linspace(-12.0 - d, 12.0 + d, 40_001, dtype=torch.float64)
+    return float(torch.trapezoid(torch.exp(-0.5 * u ** 2) / math.sqrt(2 * math.pi) * f(u), u))
+
+
+def js_gaussians(theta, std):
+    """Exact JS divergence (nats) between N(0, std²) and N(theta, std²): the best discriminator's reading.
+
+    With d = theta / std and u ~ N(0, 1): JS = log 2 - E softplus(d u - d²/2)."""
+    d = abs(theta) / std
+    return math.log(2) - _over_u(lambda u: nn.functional.softplus(d * u - d * d / 2), d)
+
+
+def best_d_push(theta, std):
+    """The mean push |∂/∂x log(1 - D*(x))| on a generated sample x ~ N(theta, std²) from the best
+    discriminator D* = p_data / (p_data + p_g) against real data N(0, std²), under the original
+    minimax loss. D*'s logit is linear in x with slope theta / std², so the push is
+    (theta / std²) · E D*(x) = (theta / std²) · E sigmoid(-d u - d²/2), d = theta / std. It equals
+    |d (2 JS) / d theta|: moving G against the best D follows the slope of JS."""
+    d = abs(theta) / std
+    return abs(theta) / std ** 2 * _over_u(lambda u: torch.sigmoid(-d * u - d * d / 2), d)
 
 
 def small_net(in_dim=1, hidden=64, depth=2, activation=nn.LeakyReLU):
@@ -138,6 +164,13 @@ def clipped_critic(real, fake, clip_value=None, penalty_weight=None, depth=8, hi
     penalty_weight: add λ E(‖∇s(x̂)‖ - 1)² instead (WGAN-GP, Adam as in its paper)
     Returns the critic (nn.Sequential of Linear / ReLU layers).
     """
+    for _, critic in _training(real, fake, clip_value, penalty_weight, depth, hidden, steps, lr, seed, device):
+        pass
+    return critic
+
+
+def _training(real, fake, clip_value, penalty_weight, depth, hidden, steps, lr, seed, device):
+    """Yield (step, critic) after each of `steps` updates (and at step 0, before any)."""
     if (clip_value is None) == (penalty_weight is None):
         raise ValueError("give exactly one of clip_value= or penalty_weight=")
     dev = resolve_device(device)
@@ -149,7 +182,8 @@ def clipped_critic(real, fake, clip_value=None, penalty_weight=None, depth=8, hi
     else:
         opt = torch.optim.Adam(critic.parameters(), lr=1e-4, betas=(0.5, 0.9))
     batch = min(256, len(real), len(fake))
-    for _ in range(steps):
+    yield 0, critic
+    for step in range(1, steps + 1):
         r = real[torch.randint(len(real), (batch,), device=dev, generator=gen)]
         f = fake[torch.randint(len(fake), (batch,), device=dev, generator=gen)]
         loss = critic(f).mean() - critic(r).mean()
@@ -162,7 +196,54 @@ def clipped_critic(real, fake, clip_value=None, penalty_weight=None, depth=8, hi
             with torch.no_grad():
                 for p in critic.parameters():
                     p.clamp_(-clip_value, clip_value)
-    return critic
+        yield step, critic
+
+
+def _weights(critic):
+    return torch.cat([m.weight.detach().flatten() for m in critic if isinstance(m, nn.Linear)]).cpu()
+
+
+@with_own_seed
+def clipping_over_training(real, fake, settings, marks, probe, depth=8, hidden=256, bins=80, seed=0, device=None):
+    """What training does to deep critics: each setting ({name: dict(clip_value=c) or dict(penalty_weight=λ)})
+    trained once on real vs fake for max(marks) updates, measured at every step count in `marks`.
+
+    Step 0 is the critic as PyTorch initialises it, with a clipped critic's weights clamped into
+    [-c, c] once (what its first update starts from). Per setting, lists over the marks: at_wall
+    (share of weights within 1% of ±c; nan for the penalty), input_gradient (‖∂ score / ∂ x‖ at
+    the probe points), gap (mean score on real minus on fake), moved (the largest change of any
+    weight since step 0), norms (layer_gradient_norms at the probe points); and, before and
+    after training, the weights' histogram (bins over ±their largest size).
+    """
+    out = {}
+    for name, kw in settings.items():
+        clip = kw.get("clip_value")
+        r = {k: [] for k in ("step", "at_wall", "input_gradient", "gap", "moved", "norms")}
+        for step, critic in _training(real, fake, clip, kw.get("penalty_weight"), depth, hidden, max(marks),
+                                      5e-5, seed, device):
+            if step == 0 and clip is not None:
+                with torch.no_grad():
+                    for p in critic.parameters():
+                        p.clamp_(-clip, clip)
+            if step not in marks:
+                continue
+            w = _weights(critic)
+            if step == 0:
+                start = w.clone()
+            norms = layer_gradient_norms(critic, probe)
+            with torch.no_grad():
+                gap = (critic(real).mean() - critic(fake).mean()).item()
+            for key, value in (("step", step), ("at_wall", (w.abs() >= 0.99 * clip).float().mean().item()
+                                                 if clip is not None else math.nan),
+                               ("input_gradient", norms[0]), ("gap", gap),
+                               ("moved", (w - start).abs().max().item()), ("norms", norms)):
+                r[key].append(value)
+            if step in (0, max(marks)):
+                top = w.abs().max().item()
+                r["weights_before" if step == 0 else "weights_after"] = dict(
+                    counts=torch.histc(w, bins=bins, min=-top, max=top), largest=top)
+        out[name] = r
+    return out
 
 
 def layer_gradient_norms(critic, x):

@@ -62,3 +62,17 @@ def test_averaged_at_and_rank_correlation():
 
 def test_wasserstein_estimate_from_history():
     assert critics.wasserstein_estimate({"d_real": [1.0, 2.0], "d_fake": [0.5, -1.0]}) == [0.5, 3.0]
+
+
+def test_the_best_discriminator_reads_js_and_pushes_along_its_slope():
+    """js_gaussians against a histogram estimate and its limits; best_d_push against the slope of 2 JS."""
+    assert critics.js_gaussians(0.0, 0.1) == pytest.approx(0.0, abs=1e-9)
+    assert critics.js_gaussians(4.0, 0.1) == pytest.approx(math.log(2), abs=1e-12)
+    gen = torch.Generator().manual_seed(0)
+    x, y = torch.randn(200_000, generator=gen), torch.randn(200_000, generator=gen) + 1.0
+    assert critics.js_gaussians(1.0, 1.0) == pytest.approx(critics.js_divergence_1d(x, y, bins=200), abs=0.01)
+    for theta in (0.05, 0.2, 0.5):           # the envelope theorem: G's loss at D* moves as 2 JS does
+        h = 1e-4
+        slope = 2 * (critics.js_gaussians(theta + h, 0.1) - critics.js_gaussians(theta - h, 0.1)) / (2 * h)
+        assert critics.best_d_push(theta, 0.1) == pytest.approx(slope, rel=1e-4)
+    assert 0 < critics.best_d_push(4.0, 0.1) < 1e-80        # gone, but not underflowed to zero

@@ -147,7 +147,8 @@ def _debug_the_loop(answer):
                     "(a) spread evenly over [-c, c], (b) piled at -c and +c, (c) bunched near 0")
 def _clipped_weights(answer):
     ok = isinstance(answer, str) and answer.strip().lower() == "b"
-    return ok, ("Section 3 counts them: most weights sit at the walls. The critic wants a large slope; "
-                "each step pushes the weights outward, and the clip stops them at ±c." if ok else
-                "Not what section 3 measures. Hint: each critic update tries to make the score gap larger, "
-                "which wants larger weights. What does clamping do to a weight that keeps being pushed out?")
+    return ok, ("Section 3 counts them: most weights sit at the walls, and they were there before training. "
+                "PyTorch draws a 256-wide layer's first weights from ±1/16, wider than c, so the first clamp "
+                "pins most of them at ±c; training then barely moves them." if ok else
+                "Not what section 3 measures. Hint: PyTorch draws a 256-wide layer's first weights from "
+                "±1/16 = ±0.0625. What does clamping them into [-0.01, 0.01] do?")

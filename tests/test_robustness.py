@@ -1,0 +1,31 @@
+"""ganlab.robustness: one network shape, each method at its own settings, over seeds."""
+import pytest
+
+from ganlab import robustness
+
+
+def test_methods_are_each_papers_settings():
+    gp = robustness.METHODS["WGAN-GP"]
+    assert gp["penalty_weight"] == 0.1 and gp["n_critic"] == 5 and gp["lr"] == 1e-4 and gp["betas"] == (0.5, 0.9)
+    assert {m["loss"] for n, m in robustness.METHODS.items() if n.startswith("GAN")} == {"non-saturating"}
+
+
+def test_table_and_best_on_hand_made_runs():
+    runs = {"a": [dict(covered=8, high_quality=0.5, seconds=2.0), dict(covered=6, high_quality=0.1, seconds=1.0)],
+            "b": [dict(covered=1, high_quality=0.4, seconds=1.0), dict(covered=2, high_quality=0.3, seconds=1.0)]}
+    rows = robustness.table(runs)
+    assert rows["a"] == dict(covered=[8, 6], high_quality=[0.5, 0.1], mean_high_quality=pytest.approx(0.3), seconds=3.0)
+    assert robustness.best(runs, ["a", "b"]) == "b"          # mean 0.35 beats 0.3, whatever the modes
+
+
+def test_a_tiny_comparison_measures_along_the_way():
+    methods = {k: robustness.METHODS[k] for k in ("GAN, lr 1e-3", "WGAN-GP")}
+    runs = robustness.compare(methods, hidden=(8, 8), steps=4, every=2, seeds=(0,), n_samples=200, keep=50,
+                              data_size=500, progress=False, device="cpu")
+    assert list(runs) == list(methods) and [r["seed"] for r in runs["WGAN-GP"]] == [0]
+    r = runs["WGAN-GP"][0]
+    assert [p["step"] for p in r["trend"]] == [2, 4] and r["samples"].shape == (50, 2)
+    assert r["trend"][-1]["high_quality"] == r["high_quality"] and sum(r["counts"]) <= 200
+    again = robustness.run(methods["WGAN-GP"], hidden=(8, 8), steps=4, every=2, seed=0, n_samples=200, keep=50,
+                           data_size=500, device="cpu")
+    assert again["samples"].equal(r["samples"])            # a seed makes the same run
