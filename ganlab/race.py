@@ -12,6 +12,7 @@ first step at or past each count (exactly at it when the batch sizes match, as i
 first contender's image counts. Put the slower contender first, so the others reach its
 counts within their time.
 """
+import functools
 import statistics
 
 from tqdm.auto import tqdm
@@ -68,6 +69,37 @@ def scored(gan, data, seconds, points=6, images=(), n=1000, seed=1, batch_size=N
     return log
 
 
+def at_images(gan, data, images, n=1000, seed=1, progress=False, log=None):
+    """Train `gan` until it has been shown each count in `images` and score it there, with no time limit.
+
+    The same scoring as scored() (n samples from fixed noise `seed`, classifier.digit_scores), at
+    the first step at or past each count. For one long run scored where another recipe was
+    scored (notebook 04: the DCGAN at the MLP's image counts). progress: a bar in images.
+    Returns a list of dicts as scored() returns them, all with at="images"; an interrupt ends it early.
+    log: a list to append the points to as they are taken (to watch a long run, or keep its points).
+    """
+    z = gan.noise(n, seed=seed)
+    per_step = gan.batch_size * gan.n_critic
+    start = gan.elapsed
+    marks = sorted(int(c) for c in images)
+    bar = tqdm(total=marks[-1] if marks else 0, unit="img", unit_scale=True,
+               desc=f"training to {len(marks)} image counts", disable=not progress)
+    log = [] if log is None else log
+    for mark in marks:
+        steps = -(-mark // per_step) - gan.step
+        if steps > 0:
+            gan.fit(data, steps=steps, progress=False)
+            if gan.interrupted:
+                break
+        bar.n = min(images_seen(gan), bar.total)
+        bar.refresh()
+        s = _classifier.digit_scores(gan.sample(z=z))
+        log.append(dict(seconds=gan.elapsed - start, step=gan.step, images=images_seen(gan), at="images",
+                        **{k: s[k] for k in SCORES}))
+    bar.close()
+    return log
+
+
 def run(contenders, data, seconds, seeds=3, points=6, n=1000, device=None, progress=True):
     """Race {name: build} (build(seed=, device=) -> GAN) for `seconds` each, from `seeds` seeds.
 
@@ -89,6 +121,11 @@ def run(contenders, data, seconds, seeds=3, points=6, n=1000, device=None, progr
             bar.update(1)
     bar.close()
     return out
+
+
+def image_counts(result, name):
+    """Every image count at which contender `name` was scored (both kinds, seed means rounded), in order."""
+    return sorted({round(p["images"]) for at in ("images", "time") for p in points(result, name, at)})
 
 
 def points(result, name, at):
@@ -154,3 +191,37 @@ def train_scored(gan, data, seconds, points=6, batch_size=None, n=1000, seed=1, 
         for key in ("step", "confident", "digits_present", "inception", "frechet"):
             log[key].append(p[key])
     return log
+
+
+# notebook 04's two contenders, by the names its kept results use
+DCGAN, MLP = "DCGAN (dcgan_tuned)", "MLP GAN (notebook 03)"
+
+
+def dcgan_against_mlp(data, width, seconds, seeds, n, device=None):
+    """Notebook 04's race, kept as "04_race" (ganlab.runtime.cached): recipes.dcgan_tuned at G's
+    `width` with D twice as wide, first, against notebook 03's recipes.mlp_mnist, `seconds` each
+    from `seeds` seeds, scored on n samples at 6 even times (run). Returns run's result."""
+    from . import recipes, runtime
+    device = runtime.resolve_device(device)
+    contenders = {DCGAN: functools.partial(recipes.dcgan_tuned, width=width, d_width=2 * width),
+                  MLP: recipes.mlp_mnist}
+    return runtime.cached("04_race", lambda: run(contenders, data, seconds, seeds=seeds, points=6, n=n,
+                                                 device=device), settings=dict(
+        seconds=seconds, seeds=seeds, points=6, n=n, width=width, dcgan=recipes.DCGAN_TUNED,
+        mlp=recipes.MLP_MNIST, device=device.type, digits=len(data)))
+
+
+def dcgan_at_mlp_counts(result, data, width, n, counts=None, device=None):
+    """Notebook 04's per-image run, kept as "04_per_image": one recipes.dcgan_tuned from seed 0
+    (as in dcgan_against_mlp), trained with no time limit to every image count at which the
+    race `result` scored the MLP (image_counts; the first `counts` of them, all if None) and
+    scored there as the race scores (at_images). Returns at_images' list of points."""
+    from . import recipes, runtime
+    device = runtime.resolve_device(device)
+    marks = image_counts(result, MLP)[:counts]
+
+    def compute():
+        gan = recipes.dcgan_tuned(width=width, d_width=2 * width, seed=0, device=device)
+        return at_images(gan, data, marks, n=n, progress=True)
+    return runtime.cached("04_per_image", compute, settings=dict(
+        images=marks, seed=0, n=n, width=width, dcgan=recipes.DCGAN_TUNED, device=device.type, digits=len(data)))

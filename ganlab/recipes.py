@@ -69,6 +69,22 @@ DCGAN_TUNED = dict(DCGAN_PAPER, d_width=32, d_batch_norm=False, spectral_norm=Tr
                    ema=0.999, augment=2, refine=1, autocast="auto")
 
 
+def dcgan_width(device):
+    """G's width for notebook 04's DCGANs on `device`: 64 (the PyTorch tutorial's) on a CUDA GPU, 16 elsewhere.
+
+    In reference mode it is 16 on every device, the width of the shipped models and results
+    (made on a CPU; the width is part of the settings that find them), and on a GPU a line
+    says so: without it a GPU reader in reference mode would find nothing and train for half
+    an hour."""
+    if torch.device(device).type != "cuda":
+        return 16
+    if mode() == "reference":
+        print("reference mode on a GPU: showing the models and results shipped with ganlab, made at width 16 on a "
+              "CPU; MODE = \"full\" trains width 64 here")
+        return 16
+    return 64
+
+
 @with_own_seed
 def dcgan_mnist(seed=0, device=None, **changes):
     """Notebook 04's DCGAN as the paper has it: z of 100, transposed convolutions, N(0, 0.02) init,

@@ -72,3 +72,25 @@ def test_images_seen_counts_every_critic_update():
     gan.d_update = lambda real, fake: updates.append(real.shape[0]) or real_d_update(real, fake)
     gan.fit(ganlab.data.toy("ring8", 200, seed=0), steps=2, progress=False)
     assert race.images_seen(gan) == sum(updates) == 2 * 3 * 16
+
+
+def test_at_images_trains_to_each_count_and_scores_as_a_fresh_run_would(images):
+    gan = small_dcgan()
+    log = race.at_images(gan, images, (30, 64, 100), n=50)
+    # the first step at or past each count, batches of 16
+    assert [p["images"] for p in log] == [32, 64, 112] and [p["step"] for p in log] == [2, 4, 7]
+    assert all(p["at"] == "images" and 0 <= p["confident"] <= 1 and p["frechet"] > 0 for p in log)
+    assert gan.step == 7 and log[0]["seconds"] <= log[-1]["seconds"]
+    # a run of the same recipe trained 4 steps in one call, scored on the same fixed noise, agrees
+    other = small_dcgan()
+    other.fit(images, steps=4, progress=False)
+    same = ganlab.classifier.digit_scores(other.sample(z=other.noise(50, seed=1)))
+    assert same["frechet"] == pytest.approx(log[1]["frechet"], rel=1e-4)
+    assert same["confident"] == log[1]["confident"]
+
+
+def test_image_counts_are_every_scored_count_of_one_contender_once():
+    result = {"a": [_log("images", [(0.1, 9), (0.2, 8)]) + _log("time", [(0.1, 9), (0.3, 7), (0.4, 6)]),
+                    _log("images", [(0.1, 9), (0.2, 8)]) + _log("time", [(0.1, 9), (0.3, 7), (0.4, 6)])]}
+    # the "time" points repeat the counts 100 and 200 and add 300
+    assert race.image_counts(result, "a") == [100, 200, 300]

@@ -198,3 +198,32 @@ def test_a_recipe_never_moves_the_notebooks_random_stream():
         inside = torch.rand(2)
     torch.manual_seed(3)
     assert torch.equal(inside, torch.rand(2))
+
+
+def test_notebook_04_on_a_gpu_in_reference_mode_finds_the_shipped_width_16_files(monkeypatch, capsys):
+    """A CUDA reader in reference mode gets width 16, the shipped files' width, and a line saying so;
+    with the width a GPU trains at (64) no shipped race, per-image run or final model would be found."""
+    from ganlab import race
+
+    cuda = torch.device("cuda")             # only its type is read: no GPU needed
+    monkeypatch.delenv("GANLAB_QUICK", raising=False)
+    monkeypatch.setenv("GANLAB_MODE", "full")
+    assert recipes.dcgan_width(cuda) == 64 and recipes.dcgan_width("cpu") == 16
+    monkeypatch.setenv("GANLAB_MODE", "reference")
+    capsys.readouterr()
+    width = recipes.dcgan_width(cuda)
+    assert width == 16 and "made at width 16 on a CPU" in capsys.readouterr().out
+    assert recipes.dcgan_width("cpu") == 16 and capsys.readouterr().out == ""
+
+    def race_settings(w):                   # as race.dcgan_against_mlp keys the race
+        return dict(seconds=150, seeds=3, points=6, n=1000, width=w, dcgan=recipes.DCGAN_TUNED,
+                    mlp=recipes.MLP_MNIST, device="cuda", digits=8000)
+
+    shipped, _, _ = ganlab.store.locate("04_race", race_settings(width))
+    assert shipped is not None and ganlab.store.locate("04_race", race_settings(64))[0] is None
+    result = torch.load(shipped, weights_only=True)["value"]
+    per_image = dict(images=race.image_counts(result, race.MLP), seed=0, n=1000, width=width,
+                     dcgan=recipes.DCGAN_TUNED, device="cuda", digits=8000)
+    assert ganlab.store.locate("04_per_image", per_image)[0] is not None
+    final = dict(recipe="dcgan_tuned", settings=recipes.DCGAN_TUNED, width=width, digits=8000, steps=None, seconds=600)
+    assert ganlab.store.locate("04_dcgan", final)[0] is not None
