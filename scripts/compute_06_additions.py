@@ -79,4 +79,14 @@ if only in (None, "06b"):
         settings=dict(variants=GAP, steps=gap_steps, at=gap_at, seeds=1, recipe=recipes.METZ_TOY))
     for name, r in gap.items():
         log(f"{name}: " + ", ".join(f"{p['step']}: {p['covered']:.0f} / {p['high_quality']:.1%}" for p in r["trend"]))
+# notebook 06b: the unrolled GAN itself with D at G's rate, seed 0, half the 5-seed table's steps
+FAST_D = {"unrolled, D at G's rate": dict(unroll=5, d_lr=1e-3)}
+fast_steps = ganlab.budget(full=2500, quick=10)
+if only in (None, "06b"):
+    fast = ganlab.runtime.cached("06b_unrolled_fast_d", lambda: collapse.compare(
+        FAST_D, target="ring8", seeds=1, steps=fast_steps, recipe="unrolled", device=device, workers=1,
+        progress=False, every_seed=True),
+        settings=dict(variants=FAST_D, steps=fast_steps, seeds=1, recipe=recipes.METZ_TOY))
+    for name, r in fast.items():
+        log(f"{name}: {r['covered']} / {r['high_quality']}")
 log("done")
