@@ -89,4 +89,22 @@ if only in (None, "06b"):
         settings=dict(variants=FAST_D, steps=fast_steps, seeds=1, recipe=recipes.METZ_TOY))
     for name, r in fast.items():
         log(f"{name}: {r['covered']} / {r['high_quality']}")
+# notebook 06b: the projections of real and blurry packs (kept, so that reference mode need not redo them)
+ALONE_PACKS, BLUR = (1, 2, 4), 0.3
+projected_n = ganlab.budget(full=100_000, quick=20_000)
+KEPT = 20_000
+
+
+def projections():
+    out = {}
+    for pack in ALONE_PACKS:
+        seen = collapse.projected_difference(pack, blur=BLUR, n=projected_n)
+        out[pack] = dict(seen, real=seen["real"][:KEPT], fake=seen["fake"][:KEPT])
+    return out
+
+
+if only in (None, "06b"):
+    seen = ganlab.runtime.cached("06b_projected", projections,
+                                 settings=dict(packs=ALONE_PACKS, blur=BLUR, n=projected_n, kept=KEPT))
+    log("projections: " + ", ".join(f"pack {p}: {s['difference'] / s['floor']:.2f}" for p, s in seen.items()))
 log("done")
