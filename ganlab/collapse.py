@@ -63,11 +63,13 @@ def run(settings, target="grid25", seed=0, steps=10_000, n_samples=2500, device=
 
 
 def compare(variants, target="grid25", seeds=5, steps=10_000, device=None, workers=None, progress=True,
-            recipe="toy", at=()):
+            recipe="toy", at=(), every_seed=False):
     """Run every variant ({name: settings}) for `seeds` seeds; returns {name: row}.
 
     A row holds per-seed lists (covered, high_quality, reverse_kl, seconds), their means,
-    the mean trend over `at`, and the samples of the first seed (for plotting).
+    the mean trend over `at`, and the samples of the first seed (for plotting); with
+    every_seed=True also each seed's samples ("seed_samples") and trend ("seed_trends"),
+    to show the seeds one by one.
     workers: CPU processes training in parallel, one thread each (default: up to 4, one
     per core; 1 on a GPU). These small networks keep one core busy with little work,
     so runs side by side finish sooner than one run using every core. The processes stay
@@ -112,6 +114,9 @@ def compare(variants, target="grid25", seeds=5, steps=10_000, device=None, worke
         for key in NUMBERS + ("seconds",):
             row[key].append(r[key])
         row["trends"].append(r["trend"])
+        if every_seed:
+            row.setdefault("seed_samples", []).append(r["samples"])
+            row.setdefault("seed_trends", []).append(r["trend"])
     for row in rows.values():
         for key in NUMBERS:
             row[f"mean_{key}"] = statistics.mean(row[key])

@@ -30,6 +30,19 @@ def test_compare_averages_over_seeds_and_picks_the_best():
     assert len(parallel["a"]["covered"]) == 2 and parallel["a"]["samples"].shape == (2500, 2)
 
 
+def test_compare_keeps_every_seed_when_asked():
+    rows = collapse.compare({"a": {}}, target="ring8", seeds=2, steps=4, at=(2,), workers=1, progress=False,
+                            every_seed=True)
+    r = rows["a"]
+    assert len(r["seed_samples"]) == 2 and torch.equal(r["seed_samples"][0], r["samples"])
+    assert not torch.equal(r["seed_samples"][0], r["seed_samples"][1])
+    # each seed's own trend, and its last point is that seed's table entry
+    assert [[p["step"] for p in t] for t in r["seed_trends"]] == [[2, 4], [2, 4]]
+    assert [t[-1]["covered"] for t in r["seed_trends"]] == r["covered"]
+    assert "seed_samples" not in collapse.compare({"a": {}}, target="ring8", seeds=1, steps=2, workers=1,
+                                                  progress=False)["a"]
+
+
 def test_best_prefers_coverage_then_quality():
     def row(c, q):
         return dict(mean_covered=c, mean_high_quality=q)

@@ -96,10 +96,10 @@ def _packing_on_the_ring(answer):
 
     if not (isinstance(answer, str) and answer.strip().lower() in ("a", "b", "c")):
         return False, 'answer with one letter, "a", "b" or "c".'
-    ref = {n: (results.reference("06", f"pacgan_ring8_{n}_modes"), results.reference("06", f"pacgan_ring8_{n}_hq"))
+    ref = {n: (results.reference("06b", f"pacgan_ring8_{n}_modes"), results.reference("06b", f"pacgan_ring8_{n}_hq"))
            for n in ("GAN", "PacGAN2", "PacGAN4")}
     if any(v is None for pair in ref.values() for v in pair):
-        return False, "the reference run's numbers for section 5 are missing from ganlab/_data/results.json."
+        return False, "the reference run's numbers for appendix 06b, section 1, are missing from ganlab/_data/results.json."
     modes = {n: m for n, (m, _) in ref.items()}
     if max(modes["PacGAN2"], modes["PacGAN4"]) > modes["GAN"]:
         measured = "a"
