@@ -16,7 +16,7 @@ import torch
 from . import conditional, models
 from . import store as _store
 from .modes import mode
-from .runtime import with_own_seed
+from .runtime import kind, with_own_seed
 from .store import reference_export
 from .training import GAN
 from .unrolled import UnrolledGAN, gan_or_unrolled  # noqa: F401  (recipes.UnrolledGAN, as before)
@@ -76,7 +76,7 @@ def dcgan_width(device):
     (made on a CPU; the width is part of the settings that find them), and on a GPU a line
     says so: without it a GPU reader in reference mode would find nothing and train for half
     an hour."""
-    if torch.device(device).type != "cuda":
+    if kind(device) != "cuda":
         return 16
     if mode() == "reference":
         print("reference mode on a GPU: showing the models and results shipped with ganlab, made at width 16 on a "
