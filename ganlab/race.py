@@ -225,3 +225,84 @@ def dcgan_at_mlp_counts(result, data, width, n, counts=None, device=None):
         return at_images(gan, data, marks, n=n, progress=True)
     return runtime.cached("04_per_image", compute, settings=dict(
         images=marks, seed=0, n=n, width=width, dcgan=recipes.DCGAN_TUNED, device=device.type, digits=len(data)))
+
+
+def lead(a, b):
+    """Where `a`'s lead over `b` ends, from their scored points at the same image counts, in order.
+
+    "Ahead" means ahead on both scores: more confident samples and a lower Fréchet distance.
+    Returns (ahead, behind): `a` is ahead at the first `ahead` points, and `b` is ahead at every
+    point from index `behind` on (None when `b` is not ahead at the last point).
+    """
+    def beats(x, y):
+        return x["confident"] > y["confident"] and x["frechet"] < y["frechet"]
+    pairs = list(zip(a, b))
+    ahead = next((k for k, (x, y) in enumerate(pairs) if not beats(x, y)), len(pairs))
+    behind = next((k for k in range(len(pairs)) if all(beats(y, x) for x, y in pairs[k:])), None)
+    return ahead, behind
+
+
+def per_image_numbers(long_run, mlp, result):
+    """Notebook 04's per-image numbers, {key: (value, fmt, label)} for ganlab.results.record.
+
+    long_run: the DCGAN's points at the MLP's image counts (dcgan_at_mlp_counts); mlp: the MLP's
+    points at those counts (points(), seed means); result: the race (dcgan_against_mlp), whose
+    seed-0 DCGAN run the long run repeats from the same seed, for how far two such runs differ.
+    """
+    ahead, behind = lead(long_run, mlp)
+    counts = [round(p["images"]) for p in mlp]
+    race_end = [p for p in result[DCGAN][0] if p["at"] == "time"][-1]       # the race's seed 0 at 150 s
+    near = min(long_run, key=lambda p: abs(p["images"] - race_end["images"]))
+    out = {}
+    for who, pts in (("dcgan", long_run), ("mlp", mlp)):
+        for key, fmt, what in (("confident", "{:.0%}", "confident"), ("frechet", "{:.0f}", "Fréchet")):
+            out[f"per_image_{who}_{key}"] = ([p[key] for p in pts], fmt,
+                                             f"per image, {who.upper()} at the MLP's image counts: {what}")
+    out["per_image_counts"] = (counts, "{:,}", "per image: the MLP's image counts (seed means)")
+    out["lead_last_images"] = (counts[ahead - 1] if ahead else 0, "{:,}",
+                               "per image: the DCGAN ahead on both scores at every count up to")
+    out["mlp_ahead_images"] = (counts[behind] if behind is not None else None, "{:,}",
+                               "per image: the MLP ahead on both scores from this count on")
+    out["lead_last_margin"] = (100 * (long_run[ahead - 1]["confident"] - mlp[ahead - 1]["confident"]) if ahead
+                               else 0.0, "{:.1f}", "per image: the DCGAN's lead in confident % at its last lead")
+    out["seed0_long_confident"] = (near["confident"], "{:.1%}",
+                                   f"per image, the long seed-0 DCGAN run at {round(near['images']):,} images: confident")
+    out["seed0_race_confident"] = (race_end["confident"], "{:.1%}",
+                                   f"race, its seed-0 DCGAN run at {race_end['images']:,} images: confident")
+    out["last_images"] = (counts[-1], "{:,}", "per image: the last count")
+    for who, p in (("mlp", mlp[-1]), ("dcgan", long_run[-1])):
+        out[f"{who}_last_confident"] = (p["confident"], "{:.1%}", f"per image, {who.upper()} at the last count: confident")
+        out[f"{who}_last_frechet"] = (p["frechet"], "{:.1f}", f"per image, {who.upper()} at the last count: Fréchet")
+    return out
+
+
+def plot_per_image(long_run, mlp, result):
+    """Notebook 04's per-image figure: confident % and Fréchet distance against images shown to D.
+
+    Lines: the MLP's seed means (mlp) and the DCGAN's long seed-0 run (long_run), both at the MLP's
+    image counts. Bands: lowest to highest seed, for the MLP and for the race's own DCGAN runs
+    (points(result, DCGAN, "time"), as far as their 150 s took them). Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    from . import plots
+    seeds = len(result[MLP])
+    dc_race = points(result, DCGAN, "time")
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
+    for ax, (key, factor, label) in zip(axes, (("confident", 100, "% confidently one digit"),
+                                               ("frechet", 1, "Fréchet (lower is better)"))):
+        for pts, name, what in ((mlp, MLP, f"MLP: lowest to highest of its {seeds} race seeds"),
+                                (dc_race, DCGAN, f"DCGAN: lowest to highest of its {seeds} race seeds (150 s)")):
+            ax.fill_between([p["images"] / 1000 for p in pts], [p[key + "_low"] * factor for p in pts],
+                            [p[key + "_high"] * factor for p in pts], color=plots.colour(name), alpha=0.2,
+                            lw=0, label=what)
+        ax.plot([p["images"] / 1000 for p in mlp], [p[key] * factor for p in mlp], "o-", ms=4,
+                color=plots.colour(MLP), label=f"MLP GAN (notebook 03), mean of {seeds} seeds")
+        ax.plot([p["images"] / 1000 for p in long_run], [p[key] * factor for p in long_run], "s-", ms=4,
+                color=plots.colour(DCGAN), label="DCGAN (dcgan_tuned), one longer run from seed 0")
+        plots.log_x(ax).set_xlabel("thousands of images shown to D")
+        ax.set_ylabel(label)
+    plots.log_y(axes[1])
+    axes[0].set_title("per image: confident samples")
+    axes[1].set_title("per image: Fréchet distance")
+    plots.legend_outside(axes[1])
+    return fig

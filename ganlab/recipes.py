@@ -55,10 +55,11 @@ def mlp_mnist(seed=0, device=None, **changes):
 
 # notebook 04: the DCGAN paper's recipe at width 16 (dcgan_mnist), and DCGAN_TUNED, the same kind
 # of networks (transposed convolutions in G, strided convolutions in D, no dense hidden layer) with
-# notebook 03's fixes that notebook 04 measured to help a DCGAN: a discriminator twice G's width with
-# spectral norm instead of batch norm, shifted views for D, a weight average of G, batches of 128,
-# a learning rate of 1e-3 and one more (3x3) convolution in G, as notebook 03 gave its G one more
-# layer; bfloat16 arithmetic where the machine has it natively ("auto").
+# notebook 03's fixes and four more, chosen from short single-seed runs (docs/experiments.md), not a
+# search; notebook 04b's 45-s ladder finds some of them no help at that length: a discriminator twice
+# G's width with spectral norm instead of batch norm, shifted views for D, a weight average of G,
+# batches of 128, a learning rate of 1e-3 and one more (3x3) convolution in G, as notebook 03 gave
+# its G one more layer; bfloat16 arithmetic where the machine has it natively ("auto").
 # d_width None: D's width setting equals G's (the paper's; D then has half G's channels at each
 # size); channels_last None: the trainer's default (GAN); refine: extra 3x3 convolutions in G at
 # 14x14 (models.dcgan_generator)

@@ -94,3 +94,15 @@ def test_image_counts_are_every_scored_count_of_one_contender_once():
                     _log("images", [(0.1, 9), (0.2, 8)]) + _log("time", [(0.1, 9), (0.3, 7), (0.4, 6)])]}
     # the "time" points repeat the counts 100 and 200 and add 300
     assert race.image_counts(result, "a") == [100, 200, 300]
+
+
+def test_lead_finds_where_one_recipe_stops_leading_and_the_other_leads_for_good():
+    def pt(confident, frechet):
+        return dict(confident=confident, frechet=frechet)
+    # a ahead, ahead, mixed (more confident but a worse Fréchet), b ahead, a ahead again, b ahead, b ahead
+    a = [pt(.5, 50), pt(.6, 40), pt(.62, 35), pt(.63, 33), pt(.7, 20), pt(.64, 30), pt(.65, 29)]
+    b = [pt(.3, 90), pt(.5, 60), pt(.60, 30), pt(.66, 25), pt(.6, 25), pt(.70, 15), pt(.72, 12)]
+    assert race.lead(a, b) == (2, 5)
+    assert race.lead(a[:2], b[:2]) == (2, None)          # a ahead throughout: b never leads
+    assert race.lead(b[3:4], a[3:4]) == (1, None)
+    assert race.lead(a[3:], b[3:]) == (0, 2)
