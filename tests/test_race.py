@@ -106,3 +106,16 @@ def test_lead_finds_where_one_recipe_stops_leading_and_the_other_leads_for_good(
     assert race.lead(a[:2], b[:2]) == (2, None)          # a ahead throughout: b never leads
     assert race.lead(b[3:4], a[3:4]) == (1, None)
     assert race.lead(a[3:], b[3:]) == (0, 2)
+
+
+def test_per_image_numbers_state_the_lead_its_end_and_the_same_seed_gap():
+    def pt(images, confident, frechet, at="images"):
+        return dict(images=images, confident=confident, frechet=frechet, at=at, seconds=0, step=0)
+    dcgan = [pt(100, .5, 50), pt(200, .6, 40), pt(300, .62, 35), pt(400, .63, 30)]
+    mlp = [pt(100, .3, 90), pt(200, .55, 45), pt(300, .66, 30), pt(400, .7, 20)]
+    result = {race.DCGAN: [[pt(190, .58, 42, "time"), pt(410, .60, 33, "time")]], race.MLP: [[]]}
+    n = {key: value for key, (value, fmt, label) in race.per_image_numbers(dcgan, mlp, result).items()}
+    assert n["lead_last_images"] == 200 and n["mlp_ahead_images"] == 300 and n["last_images"] == 400
+    assert abs(n["lead_last_margin"] - 5.0) < 1e-9                 # 60% against 55% at 200 images
+    assert n["seed0_race_confident"] == .60 and n["seed0_long_confident"] == .63   # nearest to 410 images: 400
+    assert n["mlp_last_confident"] == .7 and n["dcgan_last_frechet"] == 30
