@@ -228,7 +228,7 @@ def discriminator_vs_critic():
     ax.set_ylim(-5, 7), ax.set_xlabel("the input x"), ax.set_ylabel("critic's score f(x)")
     ax.text(0.98, 0.95, "the bound is on the slope in x:\n|f(x) − f(y)| ≤ |x − y|, so the score\ngap is at most "
             "the distance (3)", transform=ax.transAxes, va="top", ha="right", fontsize=8.5)
-    ax.legend(loc="lower left", fontsize=7.5, frameon=False)
+    ax.legend(loc="lower left", fontsize=8, frameon=False)
     return fig
 
 
