@@ -21,7 +21,7 @@ from ganlab import robustness      # noqa: E402
 
 ganlab.set_mode("full")
 device = torch.device("cpu")
-cost_steps = {"GAN, lr 1e-4": ganlab.budget(full=2000, quick=4), "GAN, lr 1e-3": ganlab.budget(full=2000, quick=4),
+cost_steps = {"GAN, lr 1e-4": ganlab.budget(full=2000, quick=5), "GAN, lr 1e-3": ganlab.budget(full=2000, quick=5),
               "WGAN-GP": ganlab.budget(full=1000, quick=2)}
 cost_setup = dict(methods=robustness.METHODS, target="ring8", hidden=(128,) * 2, activation="relu",
                   seeds=(0, 1, 2), steps=cost_steps, every=ganlab.budget(full=100, quick=1),
