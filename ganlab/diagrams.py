@@ -184,7 +184,8 @@ def dcgan_layers(generator=None, discriminator=None, latent_dim=None):
 def discriminator_vs_critic():
     """Left: a discriminator squashes its score into a probability and is trained on log-likelihoods.
     Right: a critic keeps the raw score, is trained on the difference of means, and must be kept
-    1-Lipschitz (weight clipping or a gradient penalty). Under each, its output function."""
+    1-Lipschitz (weight clipping or a gradient penalty). Under the discriminator, its output
+    against its raw score; under the critic, a score against the input x, where the bound applies."""
     import numpy as np
 
     fig = plt.figure(figsize=(MAX_WIDTH_IN, 4.3), layout="constrained")
@@ -211,12 +212,23 @@ def discriminator_vs_critic():
     curves[0].plot(s, 1 / (1 + np.exp(-s)), color="#0072b2")
     curves[0].axhline(0.5, color="0.5", ls=":", lw=1)
     curves[0].set_ylabel("D's output"), curves[0].set_ylim(-0.05, 1.05)
-    curves[1].plot(s, s, color="#9467bd")
-    curves[1].set_ylabel("critic's output")
-    for ax, note in zip(curves, ("saturates at 0 and 1: with the minimax\nloss a sure D passes G little gradient",
-                                  "unbounded and straight: the constraint\nkeeps the critic's slope near 1 or below")):
-        ax.set_xlabel("the network's raw score s")
-        ax.text(0.02, 0.95, note, transform=ax.transAxes, va="top", fontsize=8.5)
+    curves[0].set_xlabel("the network's raw score s")
+    curves[0].text(0.02, 0.95, "saturates at 0 and 1: with the minimax\nloss a sure D passes G little gradient",
+                   transform=curves[0].transAxes, va="top", fontsize=8.5)
+    # the bound is on the slope in the input x: real data at 0, generated data at 3
+    x = np.linspace(-3.8, 4.5, 300)
+    gap = 3.0
+    ax = curves[1]
+    ax.fill_between(x, -2.6, -2.6 + 1.2 * np.exp(-0.5 * (x / 0.25) ** 2), color="#0072b2", alpha=0.35, lw=0,
+                    label="real data")
+    ax.fill_between(x, -2.6, -2.6 + 1.2 * np.exp(-0.5 * ((x - gap) / 0.25) ** 2), color="#e69f00", alpha=0.35, lw=0,
+                    label="generated data")
+    ax.plot(x, gap / 2 - np.clip(x, 0, gap), color="#9467bd", lw=2, label="slope 1 in x: allowed")
+    ax.plot(x, 3 * (gap / 2 - np.clip(x, 0, gap)), color="#9467bd", lw=1, ls="--", label="slope 3: not allowed")
+    ax.set_ylim(-5, 7), ax.set_xlabel("the input x"), ax.set_ylabel("critic's score f(x)")
+    ax.text(0.98, 0.95, "the bound is on the slope in x:\n|f(x) − f(y)| ≤ |x − y|, so the score\ngap is at most "
+            "the distance (3)", transform=ax.transAxes, va="top", ha="right", fontsize=8.5)
+    ax.legend(loc="lower left", fontsize=8, frameon=False)
     return fig
 
 

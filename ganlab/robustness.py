@@ -46,7 +46,7 @@ def run(settings, target="ring8", hidden=(128,) * 6, activation="tanh", steps=20
     """Train one GAN (settings: GAN keywords) and measure it every `every` steps and at the end.
 
     Returns dict(covered, high_quality, counts, seconds, samples (the first `keep` of the
-    n_samples scored), trend: [dict(step, covered, high_quality)])."""
+    n_samples scored), trend: [dict(step, covered, high_quality, seconds: training time so far)])."""
     device = resolve_device(device)
     g, d = networks(hidden, activation, seed=seed)
     gan = GAN(g, d, batch_size=batch_size, seed=seed, device=device, **settings)
@@ -60,7 +60,7 @@ def run(settings, target="ring8", hidden=(128,) * 6, activation="tanh", steps=20
         seconds += time.perf_counter() - started
         samples = gan.sample(n_samples, seed=10_000 + seed).cpu()
         cov = _metrics.mode_coverage(samples, target)
-        trend.append(dict(step=gan.step, covered=cov["covered"], high_quality=cov["high_quality"]))
+        trend.append(dict(step=gan.step, covered=cov["covered"], high_quality=cov["high_quality"], seconds=seconds))
     return dict(covered=cov["covered"], high_quality=cov["high_quality"], counts=cov["counts"].tolist(),
                 seconds=seconds, samples=samples[:keep].clone(), trend=trend)
 
@@ -69,6 +69,7 @@ def compare(methods=None, target="ring8", hidden=(128,) * 6, activation="tanh", 
             progress=True, **kwargs):
     """Every method ({name: GAN settings}) for every seed, one after another; returns {name: [run per seed]}.
 
+    steps is one count for every method or {name: count} (to give each method its own budget).
     kwargs go to run() (batch_size, every, n_samples, keep, device)."""
     methods = METHODS if methods is None else methods
     jobs = [(name, seed) for name in methods for seed in seeds]
@@ -76,7 +77,8 @@ def compare(methods=None, target="ring8", hidden=(128,) * 6, activation="tanh", 
     bar = tqdm(jobs, desc=f"{len(methods)} methods x {len(seeds)} seeds on {target}", disable=not progress)
     for name, seed in bar:
         bar.set_postfix_str(f"{name}, seed {seed}")
-        r = run(methods[name], target=target, hidden=hidden, activation=activation, steps=steps, seed=seed,
+        n = steps[name] if isinstance(steps, dict) else steps
+        r = run(methods[name], target=target, hidden=hidden, activation=activation, steps=n, seed=seed,
                 **kwargs)
         out[name].append(dict(r, seed=seed))
         bar.write(f"{name}, seed {seed}: {r['covered']} modes, {r['high_quality']:.1%} high quality, "
@@ -88,6 +90,14 @@ def compare(methods=None, target="ring8", hidden=(128,) * 6, activation="tanh", 
 def best(runs, names):
     """Of the methods `names`, the one with the largest mean high-quality share (a GAN's best learning rate)."""
     return max(names, key=lambda n: sum(r["high_quality"] for r in runs[n]) / len(runs[n]))
+
+
+def at_step(run_, step):
+    """One run's measurement (a trend entry) at the given generator step; KeyError if it was not measured there."""
+    for point in run_["trend"]:
+        if point["step"] == step:
+            return point
+    raise KeyError(f"no measurement at step {step}; measured at {[p['step'] for p in run_['trend']]}")
 
 
 def table(runs):

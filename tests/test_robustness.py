@@ -29,3 +29,16 @@ def test_a_tiny_comparison_measures_along_the_way():
     again = robustness.run(methods["WGAN-GP"], hidden=(8, 8), steps=4, every=2, seed=0, n_samples=200, keep=50,
                            data_size=500, device="cpu")
     assert again["samples"].equal(r["samples"])            # a seed makes the same run
+
+
+def test_each_method_its_own_steps_and_readings_by_step():
+    methods = {k: robustness.METHODS[k] for k in ("GAN, lr 1e-3", "WGAN-GP")}
+    runs = robustness.compare(methods, hidden=(8, 8), steps={"GAN, lr 1e-3": 4, "WGAN-GP": 2}, every=1, seeds=(0,),
+                              n_samples=100, keep=10, data_size=500, progress=False, device="cpu")
+    gan, gp = runs["GAN, lr 1e-3"][0], runs["WGAN-GP"][0]
+    assert [p["step"] for p in gan["trend"]] == [1, 2, 3, 4] and [p["step"] for p in gp["trend"]] == [1, 2]
+    seconds = [p["seconds"] for p in gan["trend"]]
+    assert seconds == sorted(seconds) and seconds[-1] == pytest.approx(gan["seconds"])   # training time so far
+    assert robustness.at_step(gan, 2) is gan["trend"][1]
+    with pytest.raises(KeyError, match="measured at"):
+        robustness.at_step(gp, 3)
