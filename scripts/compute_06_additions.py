@@ -68,8 +68,8 @@ if only in (None, "06"):
     w = next(iter(wgan.values()))
     log(f"WGAN-GP own: covered {w['covered']}, high quality {[round(h, 3) for h in w['high_quality']]}")
 
-# notebook 06, section 3: the remedies table, recomputed in December 2026 with the trainer that drew the
-# baseline's every-seed picture (so the table's first row and the picture are the same runs)
+# notebook 06, section 3: the remedies table (its shipped file predates the trainer's change of batch order;
+# `--only 06-remedies` recomputes it with the current trainer, about 22 CPU-minutes at the recorded times)
 REMEDIES = {
     "collapsing GAN (z in 16 dims)": COLLAPSING,
     "+ minibatch std in D": dict(COLLAPSING, minibatch_std=True),
