@@ -179,9 +179,9 @@ def score_surface(critic, real, fake=None, ax=None, bounds=None, title=None, res
 
 
 def samples_over_modes(samples, name_or_centres, std=None, ax=None, title=None, margin=0.6):
-    """Generated 2D samples (orange, drawn on top) over the true modes: each mode a small hollow
-    marker, under the samples, inside its 3-standard-deviation disc (the "high quality" zone of
-    metrics.mode_coverage), so a reader can check the title's share by eye. Missed modes
+    """Generated 2D samples (orange) over the true modes: each mode a small hollow marker, drawn
+    above the samples so that a haze cannot hide it, inside its 3-standard-deviation disc (the
+    "high quality" zone of metrics.mode_coverage), so a reader can check the title's share by eye. Missed modes
     are red. The axes are fixed around the modes (margin: a share of their extent), so
     pictures of different runs or moments line up; a note says how many samples fall
     outside the view."""
@@ -205,11 +205,11 @@ def samples_over_modes(samples, name_or_centres, std=None, ax=None, title=None, 
         ax.add_patch(Circle((x, y), radius, facecolor="0.85" if ok else "#f6d5d8", edgecolor="0.6" if ok else ERROR,
                             lw=0.6, zorder=1))
     ax.scatter(s[:, 0], s[:, 1], s=4, c=FAKE, alpha=0.6, lw=0, label="generated", zorder=3)
-    ax.scatter(c[covered, 0], c[covered, 1], marker="o", facecolors="none", edgecolors=REAL, s=9, lw=0.7,
-               label="mode (3σ disc)", zorder=2)
+    ax.scatter(c[covered, 0], c[covered, 1], marker="o", facecolors="none", edgecolors=REAL, s=16, lw=0.9,
+               label="mode (3σ disc)", zorder=4)
     if (~covered).any():
-        ax.scatter(c[~covered, 0], c[~covered, 1], marker="o", facecolors="none", edgecolors=ERROR, s=9, lw=0.7,
-                   label="missed mode", zorder=2)
+        ax.scatter(c[~covered, 0], c[~covered, 1], marker="o", facecolors="none", edgecolors=ERROR, s=16, lw=0.9,
+                   label="missed mode", zorder=4)
     ax.set_xlim(lo - pad, hi + pad), ax.set_ylim(lo - pad, hi + pad), ax.set_aspect("equal")
     ax.set_xlabel("x₁"), ax.set_ylabel("x₂")
     outside = int(((s < lo - pad) | (s > hi + pad)).any(1).sum())

@@ -175,7 +175,7 @@ def test_samples_over_modes_shows_each_modes_high_quality_disc():
     discs = [p for p in ax.patches if hasattr(p, "radius")]
     assert len(discs) == 25 and all(np.isclose(d.radius, 3 * float(std)) for d in discs)
     samples, modes = ax.collections[0], ax.collections[1]
-    assert samples.get_zorder() > modes.get_zorder() > discs[0].get_zorder()        # samples on top of the modes
+    assert modes.get_zorder() > samples.get_zorder() > discs[0].get_zorder()        # hollow modes above a haze
     assert modes.get_facecolor().size == 0                                              # hollow markers
 
 

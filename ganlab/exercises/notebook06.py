@@ -55,7 +55,7 @@ def _packed_discriminator(answer):
                     if moved != [j // pack]:
                         return False, (f"with pack {pack}, changing sample {j} changed the score(s) of pack(s) "
                                        f"{moved}; it belongs to pack {j // pack} only. Hint: pack k holds the "
-                                       f"consecutive samples k*pack ... k*pack + pack - 1, as GAN.score's "
+                                       f"consecutive samples k*pack ... k*pack + pack - 1, as models.Pack's "
                                        f"x.reshape(B // pack, pack * dim) groups them.")
                 swapped = x.clone()
                 swapped[[0, 1]] = x[[1, 0]]
@@ -83,8 +83,8 @@ def _packed_discriminator(answer):
             return False, ("Given your weights, ganlab's packed discriminator scores these packs differently. "
                            "Hint: inside a row, sample 0's features come first, then sample 1's, and so on; "
                            "after each hidden layer a LeakyReLU(0.2), after the last layer nothing.")
-    return True, ("Consecutive samples side by side, then one MLP: ganlab's packed discriminator, with the "
-                  "packing GAN.score does moved inside the model.")
+    return True, ("Consecutive samples side by side, then one MLP: ganlab's packed discriminator, whose "
+                  "first layer, models.Pack, does the same packing.")
 
 
 @_exercise("predict 06.1", "at the PacGAN paper's settings, for a few thousand of its 400,000 steps on the ring: "
