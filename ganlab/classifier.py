@@ -258,15 +258,6 @@ def print_scores(rows):
         print(f"{name:>24} {s['confident']:9.1%} {s['digits_present']:6d} {s['inception']:9.2f} {s['frechet']:8.1f}")
 
 
-def __getattr__(name):
-    """classifier.train_scored, where notebooks have always found it, lives in ganlab.race
-    (which trains and scores); found here on first use, so classifier imports nothing of race."""
-    if name == "train_scored":
-        from .race import train_scored
-        return train_scored
-    raise AttributeError(f"module 'ganlab.classifier' has no attribute {name!r}")
-
-
 def main():
     start = time.perf_counter()
     model, acc = train_classifier()

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 import ganlab
-from ganlab import classifier
+from ganlab import classifier, race
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,7 @@ def test_train_scored_logs_at_even_times(digits):
 
     images, _ = digits
     gan = recipes.dcgan_mnist(width=4, device="cpu")
-    log = classifier.train_scored(gan, images[:500], seconds=1.0, points=3, n=100, progress=False)
+    log = race.train_scored(gan, images[:500], seconds=1.0, points=3, n=100, progress=False)
     assert len(log["seconds"]) == 3 and log["seconds"] == sorted(log["seconds"])
     assert 0.9 < log["seconds"][-1] < 3 and log["step"][-1] == gan.step
     assert all(0 <= c <= 1 for c in log["confident"]) and gan.extras["scores"] is log

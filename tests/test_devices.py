@@ -73,7 +73,7 @@ def test_training_sampling_and_scores_stay_on_the_accelerator(accelerator):
     assert metrics.memorization(mnist.sample(16), images, images, n=16)["median_ratio"] > 0
     dc = recipes.dcgan_mnist(width=4, batch_size=8)
     dc.fit(images, steps=1, progress=False)
-    log = classifier.train_scored(dc, images, seconds=0.2, points=2, n=8, progress=False)
+    log = race.train_scored(dc, images, seconds=0.2, points=2, n=8, progress=False)
     assert len(log["frechet"]) == 2
 
 
