@@ -132,5 +132,8 @@ def timing(notebook, path=RESULTS):
         return f"Notebook {notebook} has no reference run yet."
     reference = entry.get("reference_mode_seconds")
     shown = f"; reference mode took {reference:.0f} s" if reference is not None else ""
+    if entry.get("made_from"):          # pieced together from its parts' runs, not one timed run
+        return (f"On the reference machine ({machine_line(path, notebook)}) this notebook's full mode adds up to "
+                f"about {entry['seconds'] / 60:.1f} min, from the runs of its parts (not timed as one run){shown}.")
     return (f"On the reference machine ({machine_line(path, notebook)}) this notebook took "
             f"{entry['seconds'] / 60:.1f} min in full mode{shown}.")

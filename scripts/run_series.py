@@ -126,13 +126,16 @@ def readme_block(results):
         f = results["reference_files"]
         lines.append(f"The models and results it keeps for reference mode: {f['count']} files, {f['megabytes']:.1f} MB "
                      f"in `ganlab/_data/reference/`.")
+    lines.append("A ≈ marks a notebook whose full-mode time and numbers were added up from runs of its parts "
+                 "(its entry's `made_from` says which), not timed as one run.")
     lines += ["", "| notebook | full mode | checks held | errors in other cells | reference mode | its numbers equal the full run's |",
              "| --- | --- | --- | --- | --- | --- |"]
     for name, r in sorted(results["notebooks"].items()):
         ref = r.get("reference_mode_seconds")
         same = ("yes" if not r.get("reference_mode_differs") else "no: " + ", ".join(r["reference_mode_differs"])) \
             if ref is not None else "not run"
-        lines.append(f"| {name} | {r['seconds'] / 60:.1f} min | {r['checks_passed']} / {r['checks']} | {len(r['errors'])} | "
+        about = "≈ " if r.get("made_from") else ""        # added up from its parts' runs (see made_from)
+        lines.append(f"| {name} | {about}{r['seconds'] / 60:.1f} min | {r['checks_passed']} / {r['checks']} | {len(r['errors'])} | "
                      f"{'%.0f s' % ref if ref is not None else 'not run'} | {same} |")
     for name, r in sorted(results["notebooks"].items()):
         if not r["numbers"]:
