@@ -192,8 +192,8 @@ def training_curves(history, window=None, axes=None, title=None, equilibrium=Non
 
     history: a GAN's history, or the GAN itself (then its loss says whether D's outputs are
     probabilities). When they are (equilibrium=None: the GAN's loss says so, or, given a
-    history alone, all its scores lie in [0, 1]), the
-    reference lines of the equilibrium p_g = p_data are drawn: D = ½ on the scores panel
+    history alone, all its scores lie in [0, 1]), the reference lines where D cannot tell
+    real from fake (as at the equilibrium p_g = p_data) are drawn: D = ½ on the scores panel
     and D's loss log 4 on the losses panel. The step axis is logarithmic when the run
     spans more than two decades of steps (log_x=None), so its start is not squeezed.
     """
@@ -220,7 +220,7 @@ def training_curves(history, window=None, axes=None, title=None, equilibrium=Non
     axes[1].plot(steps[keep], smooth(history["d_fake"], window)[keep], label="mean D(G(z)), fake", color=FAKE)
     if equilibrium:
         axes[0].axhline(LOG4, color=REFERENCE, ls=":", lw=1.2, label="log 4: D's loss at ½")
-        axes[1].axhline(0.5, color=REFERENCE, ls=":", lw=1.2, label="½: equilibrium")
+        axes[1].axhline(0.5, color=REFERENCE, ls=":", lw=1.2, label="½: D cannot tell real from fake")
         axes[1].set_ylim(0, 1)
     axes[1].set_xlabel("step"), axes[1].set_ylabel("D's output"), axes[1].set_title("discriminator's scores")
     for ax in axes[:2]:
