@@ -2,7 +2,7 @@
 
     gan = recipes.mlp_mnist()          # notebook 03's final MLP recipe
     gan = recipes.dcgan_mnist()        # notebook 04's DCGAN as the paper has it
-    gan = recipes.dcgan_tuned()        # notebook 04's DCGAN with its measured fixes
+    gan = recipes.dcgan_tuned()        # notebook 04's tuned DCGAN recipe
     gan = recipes.train_or_load("03_mlp_gan", recipes.mlp_mnist, images, seconds=600)
 
 Each recipe is the result of a notebook's measurements; the notebook explains
@@ -95,7 +95,7 @@ def dcgan_mnist(seed=0, device=None, **changes):
 
 @with_own_seed
 def dcgan_tuned(seed=0, device=None, **changes):
-    """Notebook 04's DCGAN with the fixes it measured (DCGAN_TUNED); changes as for dcgan_mnist."""
+    """Notebook 04's tuned DCGAN (DCGAN_TUNED: changes chosen from single-seed runs, see notebook 04b); changes as for dcgan_mnist."""
     return _dcgan(_settings(DCGAN_TUNED, "DCGAN_TUNED", changes), seed, device)
 
 
