@@ -60,6 +60,12 @@ def record(notebook, key, value, fmt="{:.3g}", label=None):
     return value
 
 
+def record_all(notebook, numbers):
+    """record() each of {key: (value, fmt, label)}; one call per cell keeps the bookkeeping out of the lesson."""
+    for key, (value, fmt, label) in numbers.items():
+        record(notebook, key, value, fmt, label)
+
+
 def report(notebook, key, value, fmt="{:.3g}", label=None):
     """record() the value and print it once, plainly ("label: value"); returns value.
 
