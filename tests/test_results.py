@@ -26,7 +26,10 @@ def reported_keys(path):
 
     nb = nbformat.read(path, as_version=4)
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    return set(re.findall(r'results\.(?:report|record)\(\s*"(\d\d[a-z]?)",\s*"([^"{}]+)"', code))
+    pairs = set(re.findall(r'results\.(?:report|record)\(\s*"(\d\d[a-z]?)",\s*"([^"{}]+)"', code))
+    for notebook, body in re.findall(r'results\.record_all\(\s*"(\d\d[a-z]?)",\s*\{(.*?)\}\s*\)', code, re.S):
+        pairs |= {(notebook, key) for key in re.findall(r'^\s*"([^"{}]+)":\s*\(', body, re.M)}   # literal dict keys
+    return pairs
 
 
 def test_readme_results_section_is_made_from_the_results_file():
