@@ -7,7 +7,7 @@
     animate(frames)                  HTML/JS animation that plays in Jupyter and Colab
     distance_histograms(), digit_histograms()   distances and predicted digits compared
     generator_gradient_curves()      |∂ loss_G / ∂ score| vs D(G(z)), per loss
-    snapshot_strip(snaps, steps)     samples from fixed noise at log-spaced steps
+    snapshot_strip(snaps, steps)     samples from fixed noise at the snapshot moments (log-spaced in images)
     generated_beside_nearest()       generated images, set apart, beside their nearest training images
 
 Each function draws on `ax` when given, otherwise on a new figure, and returns
@@ -32,7 +32,7 @@ from .figure_check import check_figure
 from .plots2d import (HEATMAP, PUSH, bounds_for, discriminator_heatmap, generator_gradients, mode_timeline,  # noqa: F401
                       samples_over_modes, score_surface, surface, toy_view, warped_grid)
 from .style import (ERROR, FAKE, MAX_WIDTH_IN, REAL, REAL_1D, REFERENCE, _new, colour, fit_width,  # noqa: F401
-                    legend_below, legend_outside, log_steps, use_style)
+                    legend_below, legend_outside, log_steps, snapshot_images, use_style)
 
 LOG4 = math.log(4)          # D's loss (sum of its two terms) when it says ½ everywhere: the equilibrium
 
@@ -268,14 +268,21 @@ def log_x(ax):
     return ax
 
 
-def snapshot_strip(snapshots, steps, batch_size=None, n=16, nrow=4, targets=None, axes=None, title=None, labels=None):
-    """Samples from fixed noise at log-spaced moments of training (the series' snapshot rule,
-    style.log_steps): for each target step the nearest snapshot kept, titled with its step
-    and, given batch_size, the images seen (so two models' strips compare on images seen).
+def snapshot_strip(snapshots, steps, batch_size=None, n=16, nrow=4, targets=None, axes=None, title=None, labels=None,
+                   frames=9):
+    """Samples from fixed noise as training goes on, at most `frames` moments. Given batch_size,
+    the moments follow the series' snapshot rule in images seen (style.snapshot_images: 0, 1k, 2k,
+    5k, 10k, ... images, the end), every other one when they do not fit, so two models' strips
+    show the same numbers of images seen; each frame is titled with its step and images seen.
+    For each moment the nearest snapshot kept is shown (older checkpoints kept other steps).
     labels: a short text under each of the n tiles (e.g. the digit a conditional GAN was asked for)."""
     steps = [int(s) for s in steps]
-    if targets is None and batch_size:          # log-spaced in images seen, from 20,000 images: models with
-        targets = [t / batch_size for t in log_steps(steps[-1] * batch_size, first=20_000)]   # other batches line up
+    if targets is None and batch_size:
+        moments = snapshot_images(steps[-1] * batch_size)
+        inner = moments[1:-1]
+        while len(inner) + 2 > frames:
+            inner = inner[::2]
+        targets = [m / batch_size for m in [0] + inner + [moments[-1]]]
     targets = targets or log_steps(steps[-1])
     picks = sorted({min(range(len(steps)), key=lambda i: abs(math.log1p(steps[i]) - math.log1p(t))) for t in targets})
     if axes is None:

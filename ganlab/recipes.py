@@ -18,6 +18,7 @@ from . import store as _store
 from .modes import mode
 from .runtime import kind, with_own_seed
 from .store import reference_export
+from .style import next_snapshot
 from .training import GAN
 from .unrolled import UnrolledGAN, gan_or_unrolled  # noqa: F401  (recipes.UnrolledGAN, as before)
 
@@ -127,16 +128,17 @@ def conditional_mnist(seed=0, device=None, **changes):
                                       augment=c["augment"], batch_size=c["batch_size"], seed=seed, device=device)
 
 
-def train_or_load(name, build, data, steps=None, seconds=None, snapshots=8, n_fixed=32, fixed_seed=123,
+def train_or_load(name, build, data, steps=None, seconds=None, snapshots=True, n_fixed=32, fixed_seed=123,
                   device=None, settings=None, **fit_args):
     """Load checkpoint `name` if it was trained before; otherwise build(), train and save it.
 
     In reference mode the series' own trained model (shipped with ganlab) is loaded
     instead, and nothing is trained or saved. Training stops after `steps` or `seconds`,
     whichever comes first. While it trains,
-    samples from the same fixed noise (n_fixed codes) are kept `snapshots` times and at
-    step 0, in gan.extras["snapshots"] with their steps in gan.extras["snapshot_steps"],
-    so a notebook can show and animate progress. `settings` (plain data: the recipe)
+    samples from the same fixed noise (n_fixed codes) are kept at the series' snapshot moments
+    (style.snapshot_images: step 0, after 1,000, 2,000, 5,000, 10,000, ... images seen, and the
+    end; snapshots=False keeps only the start and the end), in gan.extras["snapshots"] with
+    their steps in gan.extras["snapshot_steps"], so a notebook can show and animate progress. `settings` (plain data: the recipe)
     and the budget are part of the model's name, so a change trains a new model instead
     of loading one trained otherwise. The checkpoint folder is tried before training; a
     model that cannot be saved after training is returned with a warning saying where.
@@ -166,7 +168,7 @@ def train_or_load(name, build, data, steps=None, seconds=None, snapshots=8, n_fi
         return gan
     _store.ready(path)
     gan = build(device=device)
-    Snapshots(gan, n_fixed, fixed_seed, steps, seconds, snapshots).fit(data, **fit_args)
+    Snapshots(gan, n_fixed, fixed_seed, every_moment=snapshots).fit(data, steps=steps, seconds=seconds, **fit_args)
     if gan.interrupted:
         partial = path.with_name(path.stem + "-interrupted.pt")
         try:                                                     # an older interrupted run is replaced
@@ -190,29 +192,31 @@ def train_or_load(name, build, data, steps=None, seconds=None, snapshots=8, n_fi
 
 
 class Snapshots:
-    """Samples from the same fixed noise, kept `count` times evenly in steps or in time and at
-    the start and the end, in gan.extras["snapshots"] (their steps in "snapshot_steps")."""
+    """Samples from the same fixed noise at the series' snapshot moments (style.snapshot_images:
+    1, 2 and 5 times each power of ten images seen, from 1,000), at step 0 and at the end, in
+    gan.extras["snapshots"] (their steps in "snapshot_steps"). Taking them draws no random numbers
+    and changes no weights, so a run trains exactly as it would without them."""
 
-    def __init__(self, gan, n_fixed, fixed_seed, steps, seconds, count):
-        self.gan, self.steps, self.seconds, self.count = gan, steps, seconds, count
+    def __init__(self, gan, n_fixed, fixed_seed, every_moment=True):
+        self.gan, self.every_moment = gan, every_moment
         self.fixed_z = gan.noise(n_fixed, seed=fixed_seed)
         gan.extras.update(fixed_z=self.fixed_z.cpu(), snapshots=[], snapshot_steps=[])
-        self.first, self.t0, self.taken = gan.step, gan.elapsed, 0
 
     def take(self, g):
         g.extras["snapshots"].append(g.sample(z=self.fixed_z).cpu())
         g.extras["snapshot_steps"].append(g.step)
 
-    def __call__(self, g):                                    # evenly spaced in steps or in time
-        done = max((g.step - self.first) / self.steps if self.steps else 0.0,
-                   (g.elapsed - self.t0) / self.seconds if self.seconds else 0.0)
-        if done >= (self.taken + 1) / self.count:
+    def __call__(self, g):
+        seen = g.step * self.batch_size
+        if self.every_moment and seen >= self.next:
             self.take(g)
-            self.taken = int(done * self.count)
+            self.next = next_snapshot(seen)
 
     def fit(self, data, **fit_args):
+        self.batch_size = fit_args.get("batch_size") or self.gan.batch_size
+        self.next = next_snapshot(self.gan.step * self.batch_size)
         self.take(self.gan)                                  # step 0: the untrained generator
-        self.gan.fit(data, steps=self.steps, seconds=self.seconds, callback=self, every=1, **fit_args)
+        self.gan.fit(data, callback=self, every=1, **fit_args)
         if self.gan.extras["snapshot_steps"][-1] != self.gan.step:
             self.take(self.gan)                              # the end of training
         return self.gan

@@ -3,7 +3,8 @@
     use_style()                 apply it (each notebook's setup cell calls plots.use_style() once)
     colour("WGAN-GP")           the one colour a method has in every figure of the series
     REAL, REAL_1D, FAKE, ERROR  real samples (black in 2D, dark blue in 1D), generated, errors
-    log_steps(last)             the snapshot rule: 0, then log-spaced steps up to the last
+    snapshot_images(last)       the snapshot rule: 0, then 1, 2 and 5 x 10^k images seen, then the last
+    log_steps(last)             0, then log-spaced steps up to the last (for curves measured at a few steps)
     legend_outside(ax), legend_below(ax), fit_width(fig)   where legends go; a figure shrunk to the cap
 
 Nothing here changes matplotlib on import; use_style() does, once, when asked.
@@ -96,8 +97,30 @@ def use_style():
     mpl.rcParams.update(RC)
 
 
+SNAPSHOT_SERIES = (1, 2, 5)        # the snapshot moments: these times each power of ten, in images seen
+
+
+def snapshot_images(last, first=1_000):
+    """The snapshot rule of the series, in images seen: 0, then 1, 2 and 5 times each power of
+    ten from `first` up to `last`, then `last`. The moments depend on neither the batch size nor
+    the budget, so the snapshots of any two models line up on images seen, and the early ones
+    (where a generator draws its first strokes) are as many per factor of ten as the late ones."""
+    out, value = [0], next_snapshot(0, first)
+    while value < last:
+        out.append(value)
+        value = next_snapshot(value, first)
+    return out + [int(last)] if last > 0 else out
+
+
+def next_snapshot(seen, first=1_000):
+    """The first moment of the snapshot rule after `seen` images (none before `first`)."""
+    seen = max(seen, first - 1, 1)
+    power = 10 ** math.floor(math.log10(seen))
+    return min(m * p for p in (power, 10 * power) for m in SNAPSHOT_SERIES if m * p > seen)
+
+
 def log_steps(last, first=300, per_decade=2):
-    """The snapshot rule of the series: step 0, then steps spaced evenly on a log scale from
+    """Step 0, then steps spaced evenly on a log scale from
     `first` to `last` (per_decade of them per factor of ten, rounded to 2 significant digits),
     then `last`. With batches of the same size, steps are images seen / batch size, so two
     models' strips line up on images seen when both use this rule in images."""

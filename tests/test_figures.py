@@ -188,11 +188,26 @@ def test_the_palette_gives_a_method_one_colour():
     assert style.colour("something new") == style.colour("something new")
 
 
-def test_snapshot_rule_is_log_spaced():
-    steps = style.log_steps(45_683)
-    assert steps[0] == 0 and steps[1] == 300 and steps[-1] == 45_683
-    ratios = np.diff(np.log(steps[1:]))
-    assert np.allclose(ratios[:-1], ratios[0], rtol=0.15)
+def test_snapshot_rule_is_log_spaced_in_images_seen():
+    moments = style.snapshot_images(45_683 * 128)
+    assert moments[:5] == [0, 1_000, 2_000, 5_000, 10_000] and moments[-1] == 45_683 * 128
+    decades = np.log10(moments[1:-1])
+    assert np.allclose(decades[3:] - decades[:-3], 1.0)                # three per factor of ten, every decade
+    assert style.snapshot_images(500) == [0, 500] and style.next_snapshot(5_000) == 10_000
+
+
+def test_two_models_strips_show_the_same_numbers_of_images_seen():
+    def frames(batch, last):
+        steps = [0] + [-(-m // batch) for m in style.snapshot_images(last * batch)[1:-1]] + [last]
+        fig = plots.snapshot_strip([torch.zeros(16, 1, 28, 28)] * len(steps), steps, batch_size=batch)
+        shown = [int(ax.get_title().split("\n")[0].removeprefix("step ").replace(",", "")) * batch for ax in fig.axes]
+        plt.close(fig)
+        return shown
+    mlp, dcgan = frames(128, 45_683), frames(64, 26_000)                     # 5.8M and 1.7M images
+    assert len(mlp) <= 9 and len(dcgan) <= 9 and mlp[-1] == 45_683 * 128 and dcgan[-1] == 26_000 * 64
+    moments = [0, 1_000, 5_000, 20_000, 100_000, 500_000]                    # every other moment of the rule
+    assert all(m <= a < m + 128 and m <= b < m + 64 for m, a, b in zip(moments, mlp, dcgan))
+    assert len(dcgan) == len(moments) + 1
 
 
 def test_the_cell_transformer_checks_figures_and_keeps_the_cells_value():

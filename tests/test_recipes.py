@@ -2,7 +2,7 @@ import pytest
 import torch
 
 import ganlab
-from ganlab import recipes
+from ganlab import recipes, style
 
 
 def test_recipes_build_what_they_say():
@@ -61,10 +61,11 @@ def test_train_or_load_trains_once_then_loads(tmp_path, monkeypatch, capsys):
         built.append(1)
         return recipes.toy_gan(seed=0, device=device, batch_size=32)
 
-    gan = recipes.train_or_load("toy", build, data, steps=20, snapshots=4, n_fixed=8)
-    assert gan.extras["snapshot_steps"] == [0, 5, 10, 15, 20] and gan.extras["snapshots"][0].shape == (8, 2)
-    again = recipes.train_or_load("toy", build, data, steps=20)
-    assert len(built) == 1 and again.step == 20 and "loaded" in capsys.readouterr().out
+    gan = recipes.train_or_load("toy", build, data, steps=200, n_fixed=8)
+    # the snapshot rule at 32 images a step: 1,000 images at step 32, 2,000 at 63, 5,000 at 157, then the end
+    assert gan.extras["snapshot_steps"] == [0, 32, 63, 157, 200] and gan.extras["snapshots"][0].shape == (8, 2)
+    again = recipes.train_or_load("toy", build, data, steps=200)
+    assert len(built) == 1 and again.step == 200 and "loaded" in capsys.readouterr().out
     assert torch.equal(again.sample(z=again.extras["fixed_z"]), gan.sample(z=gan.extras["fixed_z"]))
 
 
@@ -94,13 +95,29 @@ def test_an_interrupted_train_or_load_keeps_the_model_under_another_name(tmp_pat
     assert again.step == 50 and (tmp_path / kept[0].replace("-interrupted", "")).exists()   # trained in full
 
 
-def test_snapshots_follow_a_time_budget(tmp_path, monkeypatch):
+def test_snapshots_follow_images_seen_under_a_time_budget(tmp_path, monkeypatch):
     monkeypatch.setenv("GANLAB_CHECKPOINTS", str(tmp_path))
     gan = recipes.train_or_load("timed", lambda device=None: recipes.toy_gan(device=device, batch_size=32),
-                                ganlab.data.toy("ring8", 500, seed=0), seconds=0.6, snapshots=3, n_fixed=4)
+                                ganlab.data.toy("ring8", 500, seed=0), seconds=0.6, n_fixed=4)
     steps = gan.extras["snapshot_steps"]
     assert steps[0] == 0 and steps[-1] == gan.step > 0 and steps == sorted(set(steps))
-    assert 3 <= len(steps) <= 5                          # step 0, about one per third, the end
+    moments = style.snapshot_images(gan.step * 32)
+    assert len(steps) == len(moments)                    # one snapshot per moment of the rule, whatever the budget
+    assert all(s * 32 >= m > (s - 1) * 32 for s, m in zip(steps[1:-1], moments[1:-1]))   # at the first step past it
+
+
+def test_taking_snapshots_does_not_change_training(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANLAB_CHECKPOINTS", str(tmp_path))
+    data = ganlab.data.mnist(device="cpu")[0][:512]
+    build = lambda device=None: recipes.mlp_mnist(device=device, batch_size=16)     # noqa: E731  (batch norm in G)
+    kept = recipes.train_or_load("with", build, data, steps=70, n_fixed=8)
+    plain = build()
+    plain.fit(data, steps=70, progress=False)
+    assert kept.extras["snapshot_steps"] == [0, 63, 70]                  # 1,008 images at step 63
+    for a, b in zip(kept.generator.state_dict().values(), plain.generator.state_dict().values()):
+        assert torch.equal(a, b)
+    for a, b in zip(kept.discriminator.state_dict().values(), plain.discriminator.state_dict().values()):
+        assert torch.equal(a, b)
 
 
 def test_reference_export_keeps_a_small_copy_that_loads(tmp_path, monkeypatch):
@@ -108,7 +125,7 @@ def test_reference_export_keeps_a_small_copy_that_loads(tmp_path, monkeypatch):
     monkeypatch.setenv("GANLAB_REFERENCE_EXPORT", str(tmp_path / "reference"))
     monkeypatch.setenv("GANLAB_QUICK", "0")
     gan = recipes.train_or_load("toy", lambda device=None: recipes.toy_gan(device=device, batch_size=32, ema=0.9),
-                                ganlab.data.toy("ring8", 500, seed=0), steps=30, snapshots=3)
+                                ganlab.data.toy("ring8", 500, seed=0), steps=30)
     copy, = (tmp_path / "reference").glob("toy-*.pt")
     small = ganlab.GAN.load(copy)
     z = gan.noise(16, seed=1)
