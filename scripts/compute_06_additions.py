@@ -6,7 +6,9 @@ the same settings as the notebook cells that load them (so the same cache keys):
     GANLAB_REFERENCE_EXPORT=ganlab/_data/reference OMP_NUM_THREADS=1 python scripts/compute_06_additions.py
 
 writes their reference files (one thread, one run after another). `--quick` runs the same
-code at quick-mode sizes, without exporting; `--only 06b` runs only notebook 06b's computation, `--only 06-remedies` only 06's remedies
+code at quick-mode sizes, without exporting; `--only 06b` runs only notebook 06b's computation (`--only 06b-gaps`: only its
+grid measurements with D at G's rate and the unrolled GAN's longer runs; `--only 06b-grid-longer`: only
+the grid's longer one), `--only 06-remedies` only 06's remedies
 table (`--workers 2`: two single-threaded processes side by side).
 """
 import sys
@@ -108,6 +110,40 @@ if only in (None, "06b"):
         settings=dict(variants=FAST_D, steps=fast_steps, seeds=1, recipe=recipes.METZ_TOY))
     for name, r in fast.items():
         log(f"{name}: {r['covered']} / {r['high_quality']}")
+# notebook 06b: the same measurement on the grid: the plain and the unrolled GAN with D at G's rate, seed 0,
+# the ring's step count
+GRID_FAST_D = {"GAN, D at G's rate": dict(unroll=0, d_lr=1e-3), "unrolled, D at G's rate": dict(unroll=5, d_lr=1e-3)}
+if only in (None, "06b", "06b-gaps"):
+    grid_fast = ganlab.runtime.cached("06b_grid_fast_d", lambda: collapse.compare(
+        GRID_FAST_D, target="grid25", seeds=1, steps=fast_steps, recipe="unrolled", device=device, workers=1,
+        progress=False, every_seed=True),
+        settings=dict(variants=GRID_FAST_D, target="grid25", steps=fast_steps, seeds=1, recipe=recipes.METZ_TOY))
+    for name, r in grid_fast.items():
+        log(f"grid, {name}: {r['covered']} / {r['high_quality']}")
+# notebook 06b: the unrolled GAN with D at G's rate on the grid for three times as long, measured along the way
+GRID_LONGER = {"unrolled, D at G's rate": dict(unroll=5, d_lr=1e-3)}
+grid_longer_steps = ganlab.budget(full=7500, quick=20)
+grid_longer_at = ganlab.budget(full=(2500, 5000), quick=(10,))
+if only in (None, "06b", "06b-gaps", "06b-grid-longer"):
+    grid_longer = ganlab.runtime.cached("06b_grid_unrolled_longer", lambda: collapse.compare(
+        GRID_LONGER, target="grid25", seeds=1, steps=grid_longer_steps, at=grid_longer_at, recipe="unrolled",
+        device=device, workers=1, progress=False, every_seed=True),
+        settings=dict(variants=GRID_LONGER, target="grid25", steps=grid_longer_steps, at=grid_longer_at, seeds=1,
+                      recipe=recipes.METZ_TOY))
+    for name, r in grid_longer.items():
+        log(f"grid, {name}: " + ", ".join(f"{p['step']}: {p['covered']:.0f} / {p['high_quality']:.1%} / "
+                                          f"{p['pull_toward']:.0%}" for p in r["trend"]))
+# notebook 06b: the unrolled GAN at the demo's settings on the ring (seed 0), twice the 5-seed table's steps
+LONGER = {"unrolled (5 steps)": dict(unroll=5)}
+longer_steps = ganlab.budget(full=10_000, quick=20)
+longer_at = ganlab.budget(full=(2500, 5000, 7500), quick=(10,))
+if only in (None, "06b", "06b-gaps"):
+    longer = ganlab.runtime.cached("06b_unrolled_longer", lambda: collapse.compare(
+        LONGER, target="ring8", seeds=1, steps=longer_steps, at=longer_at, recipe="unrolled", device=device,
+        workers=1, progress=False, every_seed=True),
+        settings=dict(variants=LONGER, steps=longer_steps, at=longer_at, seeds=1, recipe=recipes.METZ_TOY))
+    for name, r in longer.items():
+        log(f"{name}: " + ", ".join(f"{p['step']}: {p['covered']:.0f} / {p['high_quality']:.1%}" for p in r["trend"]))
 # notebook 06b: the projections of real and blurry packs (kept, so that reference mode need not redo them)
 ALONE_PACKS, BLUR = (1, 2, 4), 0.3
 projected_n = ganlab.budget(full=100_000, quick=20_000)
