@@ -10,8 +10,9 @@ hidden layers of 128 tanh units, no batch norm, on MNIST (the 8,000 shipped trai
 How the setting was chosen (short single-seed probes, seed 0, 4 x 128 tanh, batches of 64,
 1,000 samples scored): the GAN at lr 1e-4 and 2e-4 ended at 0% confident and Frechet 774 and
 811 after 3,000 steps, at 1e-3 at 5% and 410; WGAN-GP at Algorithm 1's settings reached 15%
-and 418 after 4,800 steps and was still falling; 4 x 256 and 3 x 512 cost 2-4x as much per step.
-Single-threaded on the shared 2-core CPU: about 20 minutes.
+and 418 after 4,800 steps and 22% and 366 after 6,400, still falling; 4 x 256 and 3 x 512 cost 2-4x
+as much per step (docs/probes/wgan_robustness_mnist.py). Single-threaded on the shared 2-core CPU:
+1,114 s wall on 2026-12-07 (WGAN-GP about 250 s a run, the GAN about 50 s).
 """
 import os
 import sys
