@@ -11,12 +11,12 @@ with its own settings (METHODS: the standard GAN at two learning rates, WGAN-GP 
 its authors' toy code), over several seeds, and measured with metrics.mode_coverage on 2,500
 samples, as in the mode-collapse papers, at a few step counts along the way.
 
-The same claim on MNIST (mnist_compare, MNIST_METHODS): MLPs with tanh everywhere and no batch
-norm, the paper's MNIST settings for WGAN-GP (its Algorithm 1: lambda 10, 5 critic steps, Adam
+The same claim on MNIST (mnist_compare, MNIST_METHODS; notebook 05b): MLPs with tanh everywhere
+and no batch norm, WGAN-GP at its paper's defaults (Algorithm 1: lambda 10, 5 critic steps, Adam
 1e-4, betas (0, 0.9), batches of 64) and the standard GAN at two learning rates, scored with the
 series' digit classifier (confident share and Frechet distance, ganlab.classifier.digit_scores).
 
-    runs = robustness.mnist_compare(hidden=(128,) * 4, steps=5000, seeds=(0, 1, 2))
+    runs = robustness.mnist_compare(hidden=(128,) * 4, steps=8000, seeds=(0, 1, 2))
     rows = robustness.mnist_table(runs)    # one row per method: confident share and Frechet per seed
 """
 import time
@@ -139,7 +139,7 @@ def mnist_networks(hidden, activation, latent_dim=64, seed=0):
     return g, d
 
 
-def mnist_run(settings, hidden=(128,) * 4, activation="tanh", steps=5000, seed=0, batch_size=64, every=1000,
+def mnist_run(settings, hidden=(128,) * 4, activation="tanh", steps=8000, seed=0, batch_size=64, every=1000,
               n_samples=2000, keep=16, images=None, device=None):
     """Train one GAN on MNIST (settings: GAN keywords) and score it every `every` steps and at the end.
 
@@ -164,7 +164,7 @@ def mnist_run(settings, hidden=(128,) * 4, activation="tanh", steps=5000, seed=0
                 samples=samples[:keep].cpu().clone(), trend=trend)
 
 
-def mnist_compare(methods=None, hidden=(128,) * 4, activation="tanh", steps=5000, seeds=(0, 1, 2), progress=True,
+def mnist_compare(methods=None, hidden=(128,) * 4, activation="tanh", steps=8000, seeds=(0, 1, 2), progress=True,
                   device=None, **kwargs):
     """Every method ({name: GAN settings}, MNIST_METHODS by default) for every seed on MNIST; {name: [run per seed]}.
 
