@@ -42,3 +42,39 @@ def test_each_method_its_own_steps_and_readings_by_step():
     assert robustness.at_step(gan, 2) is gan["trend"][1]
     with pytest.raises(KeyError, match="measured at"):
         robustness.at_step(gp, 3)
+
+
+# ------------------------------------------------------------------ MNIST
+
+def test_mnist_methods_are_each_papers_settings():
+    gp = robustness.MNIST_METHODS["WGAN-GP"]         # WGAN-GP's Algorithm 1 defaults
+    assert gp["loss"] == "wgan-gp" and gp["penalty_weight"] == 10 and gp["n_critic"] == 5
+    assert gp["lr"] == 1e-4 and gp["betas"] == (0.0, 0.9)
+    gans = {n: m for n, m in robustness.MNIST_METHODS.items() if n.startswith("GAN")}
+    assert len(gans) >= 2 and {m["loss"] for m in gans.values()} == {"non-saturating"}
+    assert all(n == f"GAN, lr {m['lr']:.0e}".replace("e-0", "e-") for n, m in gans.items())   # the name says the rate
+
+
+def test_mnist_table_and_best_on_hand_made_runs():
+    runs = {"a": [dict(confident=0.6, frechet=100.0, seconds=2.0), dict(confident=0.2, frechet=300.0, seconds=1.0)],
+            "b": [dict(confident=0.1, frechet=150.0, seconds=1.0), dict(confident=0.0, frechet=200.0, seconds=1.0)]}
+    rows = robustness.mnist_table(runs)
+    assert rows["a"] == dict(confident=[0.6, 0.2], frechet=[100.0, 300.0], mean_confident=pytest.approx(0.4),
+                             mean_frechet=200.0, seconds=3.0)
+    assert robustness.mnist_best(runs, ["a", "b"]) == "b"   # mean Fréchet 175 beats 200, whatever the confident share
+
+
+def test_a_tiny_mnist_comparison_scores_along_the_way():
+    import torch
+    images = torch.rand(256, 1, 28, 28) * 2 - 1
+    methods = {k: robustness.MNIST_METHODS[k] for k in ("GAN, lr 1e-3", "WGAN-GP")}
+    run = robustness.mnist_run(methods["WGAN-GP"], hidden=(8, 8), steps=3, every=2, seed=0, n_samples=20, keep=4,
+                               images=images, device="cpu")
+    assert [p["step"] for p in run["trend"]] == [2, 3] and run["samples"].shape == (4, 1, 28, 28)
+    assert run["trend"][-1]["frechet"] == run["frechet"] and 0 <= run["confident"] <= 1
+    again = robustness.mnist_run(methods["WGAN-GP"], hidden=(8, 8), steps=3, every=2, seed=0, n_samples=20, keep=4,
+                                 images=images, device="cpu")
+    assert again["samples"].equal(run["samples"])          # a seed makes the same run
+    g, d = robustness.mnist_networks((8, 8), "tanh")
+    assert not any(isinstance(m, torch.nn.BatchNorm1d) for m in [*g.modules(), *d.modules()])
+    assert sum(isinstance(m, torch.nn.Tanh) for m in g.modules()) == 3            # two hidden layers and the output
