@@ -112,19 +112,40 @@ def state(gan):
 
 
 def compact_state(gan, history_points=2000):
-    """A small copy for sharing a trained model: the discriminator and the snapshots in half
-    precision (the generators stay exact, so their samples and scores do not change), the
-    history thinned to about `history_points` steps, no optimizer state (it cannot resume)."""
+    """A small copy for sharing a trained model: the discriminator in half precision, images kept
+    in extras (the snapshots) as 8-bit levels, the precision of a PNG, and other extras in half
+    (the generators stay exact, so their samples and scores do not change), the history thinned
+    to about `history_points` steps, no optimizer state (it cannot resume)."""
     half = lambda sd: {k: v.half() if v.is_floating_point() else v for k, v in sd.items()}     # noqa: E731
     full = state(gan)
     keep = max(1, len(gan.history["step"]) // history_points)
-    extras = {k: ([t.half() if torch.is_tensor(t) and t.is_floating_point() else t for t in v] if isinstance(v, list)
-                  else v.half() if torch.is_tensor(v) and v.is_floating_point() else v)
-              for k, v in gan.extras.items()}
     return dict(full, discriminator=half(full["discriminator"]),
-                g_optimizer=None, d_optimizer=None, extras=extras, compact=True,
-                history={k: v[keep - 1::keep] for k, v in gan.history.items()},
+                g_optimizer=None, d_optimizer=None, extras=compact_extras(gan.extras), compact=True,
+                images_8bit=True, history={k: v[keep - 1::keep] for k, v in gan.history.items()},
                 provenance=provenance(gan))
+
+
+def compact_extras(extras):
+    """extras for a compact copy: a batch of images in [-1, 1] (N, C, H, W) as uint8 levels
+    round((x + 1) * 127.5), any other float tensor in half precision (load undoes both)."""
+    def small(t):
+        if not (torch.is_tensor(t) and t.is_floating_point()):
+            return t
+        if t.dim() == 4 and t.numel() and -1 <= t.min() and t.max() <= 1:
+            return ((t.float() + 1) * 127.5).round().to(torch.uint8)
+        return t.half()
+    return {k: [small(t) for t in v] if isinstance(v, list) else small(v) for k, v in extras.items()}
+
+
+def _full_extras(saved):
+    """The extras of a saved state as float tensors again (see compact_extras)."""
+    def full(t):
+        if not torch.is_tensor(t):
+            return t
+        if saved.get("images_8bit") and t.dtype == torch.uint8 and t.dim() == 4:
+            return t.float() / 127.5 - 1
+        return t.float() if t.dtype == torch.half else t
+    return {k: [full(t) for t in v] if isinstance(v, list) else full(v) for k, v in saved.get("extras", {}).items()}
 
 
 def provenance(gan):
@@ -203,9 +224,7 @@ def load(path, generator=None, discriminator=None, device=None, kinds=None, aske
         gan.d_optimizer.load_state_dict(saved["d_optimizer"])
     else:
         gan._optimizers_fresh_from_compact_copy = True
-    gan.extras = {k: ([t.float() if torch.is_tensor(t) and t.dtype == torch.half else t for t in v]
-                      if isinstance(v, list) else v.float() if torch.is_tensor(v) and v.dtype == torch.half else v)
-                  for k, v in saved.get("extras", {}).items()}
+    gan.extras = _full_extras(saved)
     gan.step, gan.elapsed = saved["step"], saved.get("elapsed", 0.0)
     gan.provenance = saved.get("provenance")              # only compact copies carry one
     gan.history = {k: list(v) for k, v in saved["history"].items()}

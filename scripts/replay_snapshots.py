@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 
 import ganlab
-from ganlab import conditional, recipes
+from ganlab import checkpoints, conditional, recipes
 from ganlab import store as _store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,7 +79,8 @@ def replay(name, check=None):
           f"{torch.get_num_threads()} threads; {'the same run' if not found else 'NOT the same run: ' + '; '.join(found)}")
     if found or check:
         return not found
-    shipped["extras"]["snapshots"] = [t.half() for t in gan.extras["snapshots"]]
+    small = checkpoints.compact_extras(gan.extras)                      # as a compact copy keeps them
+    shipped["extras"]["snapshots"], shipped["images_8bit"] = small["snapshots"], True
     shipped["extras"]["snapshot_steps"] = list(gan.extras["snapshot_steps"])
     shipped["provenance"]["snapshots"] = ("re-taken at the series' snapshot moments by replaying the run "
                                           f"(scripts/replay_snapshots.py, {time.strftime('%Y-%m-%d')}); the "

@@ -91,3 +91,15 @@ def test_autocast_auto_is_saved_unresolved(tmp_path, monkeypatch):
     monkeypatch.setattr(ganlab.runtime, "fast_bfloat16", lambda device: False)     # another machine
     again = GAN.load(tmp_path / "dc.pt")
     assert again.settings.autocast == "auto" and again.autocast is None
+
+
+def test_a_compact_copy_keeps_image_snapshots_as_8_bit_levels_and_points_in_half(tmp_path):
+    images = torch.rand(3, 1, 28, 28) * 2 - 1
+    points = torch.randn(5, 2) * 3                                      # 2D samples: not images, not in [-1, 1]
+    small = checkpoints.compact_extras({"snapshots": [images], "points": [points], "fixed_z": torch.randn(4, 8)})
+    assert small["snapshots"][0].dtype == torch.uint8 and small["points"][0].dtype == torch.half
+    back = checkpoints._full_extras(dict(extras=small, images_8bit=True))
+    assert (back["snapshots"][0] - images).abs().max() <= 0.5 / 127.5 + 1e-6
+    assert torch.allclose(back["points"][0], points, atol=1e-2) and back["fixed_z"].dtype == torch.float32
+    old = checkpoints._full_extras(dict(extras={"snapshots": [images.half()]}))   # copies made before 8-bit images
+    assert torch.allclose(old["snapshots"][0], images, atol=1e-3)
