@@ -3,7 +3,7 @@
     runs = robustness.compare(METHODS, hidden=(128,) * 6, activation="tanh", steps=2000, seeds=(0, 1, 2))
     rows = robustness.table(runs)          # one row per method: modes and high-quality share per seed
 
-The WGAN-GP paper's claim (Gulrajani et al. 2017, section 5.1 and its Figure 2) is that the
+The WGAN-GP paper's claim (Gulrajani et al. 2017, sections 5.1 and 5.2, Figure 2) is that the
 gradient penalty trains architectures on which the standard GAN fails: deep MLPs, tanh
 nonlinearities, no batch norm. Here both networks are MLPs of the given width and depth with the
 given nonlinearity, on a 2D mixture (the ring of 8 Gaussians by default). Each method is trained
