@@ -4,8 +4,8 @@
     rows = robustness.table(runs)          # one row per method: modes and high-quality share per seed
 
 The WGAN-GP paper's claim (Gulrajani et al. 2017, sections 5.1 and 5.2, Figure 2) is that the
-gradient penalty trains architectures on which the standard GAN fails: deep MLPs, tanh
-nonlinearities, no batch norm. Here both networks are MLPs of the given width and depth with the
+gradient penalty trains architectures on which the standard GAN fails (among them an MLP
+generator, tanh nonlinearities, no batch norm, a constant number of filters). Here both networks are MLPs of the given width and depth with the
 given nonlinearity, on a 2D mixture (the ring of 8 Gaussians by default). Each method is trained
 with its own settings (METHODS: the standard GAN at two learning rates, WGAN-GP at the settings of
 its authors' toy code), over several seeds, and measured with metrics.mode_coverage on 2,500
