@@ -91,17 +91,24 @@ def compare(methods=None, target="ring8", hidden=(128,) * 6, activation="tanh", 
     steps is one count for every method or {name: count} (to give each method its own budget).
     kwargs go to run() (batch_size, every, n_samples, keep, device)."""
     methods = METHODS if methods is None else methods
-    jobs = [(name, seed) for name in methods for seed in seeds]
+
+    def one(name, seed):
+        n = steps[name] if isinstance(steps, dict) else steps
+        return run(methods[name], target=target, hidden=hidden, activation=activation, steps=n, seed=seed, **kwargs)
+    return _every_seed(methods, seeds, target, one, progress,
+                       lambda r: f"{r['covered']} modes, {r['high_quality']:.1%} high quality")
+
+
+def _every_seed(methods, seeds, where, one, progress, says):
+    """one(name, seed) for every method and seed, under one progress bar; {name: [run per seed]}."""
     out = {name: [] for name in methods}
-    bar = tqdm(jobs, desc=f"{len(methods)} methods x {len(seeds)} seeds on {target}", disable=not progress)
+    bar = tqdm([(name, seed) for name in methods for seed in seeds],
+               desc=f"{len(methods)} methods x {len(seeds)} seeds on {where}", disable=not progress)
     for name, seed in bar:
         bar.set_postfix_str(f"{name}, seed {seed}")
-        n = steps[name] if isinstance(steps, dict) else steps
-        r = run(methods[name], target=target, hidden=hidden, activation=activation, steps=n, seed=seed,
-                **kwargs)
+        r = one(name, seed)
         out[name].append(dict(r, seed=seed))
-        bar.write(f"{name}, seed {seed}: {r['covered']} modes, {r['high_quality']:.1%} high quality, "
-                  f"{r['seconds']:.0f} s")
+        bar.write(f"{name}, seed {seed}: {says(r)}, {r['seconds']:.0f} s")
     bar.close()
     return out
 
@@ -172,18 +179,12 @@ def mnist_compare(methods=None, hidden=(128,) * 4, activation="tanh", steps=8000
     methods = MNIST_METHODS if methods is None else methods
     device = resolve_device(device)
     images = _data.mnist(device=device)[0]
-    jobs = [(name, seed) for name in methods for seed in seeds]
-    out = {name: [] for name in methods}
-    bar = tqdm(jobs, desc=f"{len(methods)} methods x {len(seeds)} seeds on MNIST", disable=not progress)
-    for name, seed in bar:
-        bar.set_postfix_str(f"{name}, seed {seed}")
-        r = mnist_run(methods[name], hidden=hidden, activation=activation, steps=steps, seed=seed, images=images,
-                      device=device, **kwargs)
-        out[name].append(dict(r, seed=seed))
-        bar.write(f"{name}, seed {seed}: {r['confident']:.1%} confident, Frechet {r['frechet']:.1f}, "
-                  f"{r['seconds']:.0f} s")
-    bar.close()
-    return out
+
+    def one(name, seed):
+        return mnist_run(methods[name], hidden=hidden, activation=activation, steps=steps, seed=seed, images=images,
+                         device=device, **kwargs)
+    return _every_seed(methods, seeds, "MNIST", one, progress,
+                       lambda r: f"{r['confident']:.1%} confident, Frechet {r['frechet']:.1f}")
 
 
 def mnist_best(runs, names):
