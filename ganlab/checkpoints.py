@@ -120,32 +120,42 @@ def compact_state(gan, history_points=2000):
     full = state(gan)
     keep = max(1, len(gan.history["step"]) // history_points)
     return dict(full, discriminator=half(full["discriminator"]),
-                g_optimizer=None, d_optimizer=None, extras=compact_extras(gan.extras), compact=True,
-                images_8bit=True, history={k: v[keep - 1::keep] for k, v in gan.history.items()},
+                g_optimizer=None, d_optimizer=None, extras=compact_extras(gan.extras, IMAGE_KEYS), compact=True,
+                images_8bit=list(IMAGE_KEYS), history={k: v[keep - 1::keep] for k, v in gan.history.items()},
                 provenance=provenance(gan))
 
 
-def compact_extras(extras):
-    """extras for a compact copy: a batch of images in [-1, 1] (N, C, H, W) as uint8 levels
-    round((x + 1) * 127.5), any other float tensor in half precision (load undoes both)."""
-    def small(t):
+def compact_extras(extras, images=("snapshots",)):
+    """extras for a compact copy: the image batches (N, C, H, W) in [-1, 1] listed under the keys
+    `images` (the snapshots) as uint8 levels round((x + 1) * 127.5), the precision of a PNG; any
+    other float tensor in half precision. load undoes both (see IMAGE_KEYS)."""
+
+    def small(t, image):
         if not (torch.is_tensor(t) and t.is_floating_point()):
             return t
-        if t.dim() == 4 and t.numel() and -1 <= t.min() and t.max() <= 1:
+        if image and t.dim() == 4 and t.numel() and -1 <= t.min() and t.max() <= 1:
             return ((t.float() + 1) * 127.5).round().to(torch.uint8)
         return t.half()
-    return {k: [small(t) for t in v] if isinstance(v, list) else small(v) for k, v in extras.items()}
+    return {k: [small(t, k in images) for t in v] if isinstance(v, list) else small(v, False)
+            for k, v in extras.items()}
+
+
+IMAGE_KEYS = ("snapshots",)     # the extras a compact copy keeps as 8-bit images (its "images_8bit" entry)
 
 
 def _full_extras(saved):
     """The extras of a saved state as float tensors again (see compact_extras)."""
-    def full(t):
+    flagged = saved.get("images_8bit") or ()
+    images = IMAGE_KEYS if flagged is True else tuple(flagged)
+
+    def full(t, image):
         if not torch.is_tensor(t):
             return t
-        if saved.get("images_8bit") and t.dtype == torch.uint8 and t.dim() == 4:
+        if image and t.dtype == torch.uint8 and t.dim() == 4:
             return t.float() / 127.5 - 1
         return t.float() if t.dtype == torch.half else t
-    return {k: [full(t) for t in v] if isinstance(v, list) else full(v) for k, v in saved.get("extras", {}).items()}
+    return {k: [full(t, k in images) for t in v] if isinstance(v, list) else full(v, False)
+            for k, v in saved.get("extras", {}).items()}
 
 
 def provenance(gan):

@@ -271,18 +271,21 @@ def log_x(ax):
 def snapshot_strip(snapshots, steps, batch_size=None, n=16, nrow=4, targets=None, axes=None, title=None, labels=None,
                    frames=9, first=5_000):
     """Samples from fixed noise as training goes on, at most `frames` moments. Given batch_size,
-    the moments follow the series' snapshot rule in images seen (style.snapshot_images: 0, then
-    from `first` 5k, 10k, 20k, ... images, the end; before 5,000 images an MNIST generator still
-    draws the noise it started with), every other one when they do not fit, so two models'
-    strips show the same numbers of images seen; each frame is titled with its step and images seen.
+    the moments follow the series' snapshot rule in images seen (generator steps x batch size;
+    style.snapshot_images: 0, then from `first` 5k, 10k, 20k, ... images, the end; before 5,000
+    images an MNIST generator still draws the noise it started with), halved (every other, then
+    every fourth, ...) until they fit, so two models' strips show the same numbers of images
+    seen; each frame is titled with its step and images seen.
     For each moment the nearest snapshot kept is shown (older checkpoints kept other steps).
     labels: a short text under each of the n tiles (e.g. the digit a conditional GAN was asked for)."""
     steps = [int(s) for s in steps]
+    if frames < 3:
+        raise ValueError(f"frames must be at least 3 (the start, one moment, the end), got {frames}")
     if targets is None and batch_size:
         moments = snapshot_images(steps[-1] * batch_size, first=first)
         inner = moments[1:-1]
         while len(inner) + 2 > frames:
-            inner = inner[::2]
+            inner = inner[::2] if len(inner) > 1 else []
         targets = [m / batch_size for m in [0] + inner + [moments[-1]]]
     targets = targets or log_steps(steps[-1])
     picks = sorted({min(range(len(steps)), key=lambda i: abs(math.log1p(steps[i]) - math.log1p(t))) for t in targets})

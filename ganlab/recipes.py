@@ -149,6 +149,9 @@ def train_or_load(name, build, data, steps=None, seconds=None, snapshots=True, n
     if isinstance(build, GAN) or not callable(build):
         raise TypeError(f"build must be a function that makes a GAN (e.g. recipes.mlp_mnist, or "
                         f"lambda device=None: ganlab.GAN(G, D, device=device)), got {type(build).__name__}")
+    if not isinstance(snapshots, bool):
+        warnings.warn(f"snapshots={snapshots!r}: train_or_load keeps snapshots at the series' moments "
+                      "(style.snapshot_images), not a number of them; give snapshots=True or False", stacklevel=2)
     budget = dict(steps=steps, seconds=seconds)
     shipped, path, shipped_name = _store.locate(name, dict(settings or {}, **budget))
     if shipped is not None:
@@ -193,7 +196,8 @@ def train_or_load(name, build, data, steps=None, seconds=None, snapshots=True, n
 
 class Snapshots:
     """Samples from the same fixed noise at the series' snapshot moments (style.snapshot_images:
-    1, 2 and 5 times each power of ten images seen, from 1,000), at step 0 and at the end, in
+    1, 2 and 5 times each power of ten images seen, from 1,000; images seen = generator steps x
+    batch size, whatever n_critic is), at the start and at the end, in
     gan.extras["snapshots"] (their steps in "snapshot_steps"). Taking them draws no random numbers
     and changes no weights, so a run trains exactly as it would without them."""
 
@@ -215,7 +219,7 @@ class Snapshots:
     def fit(self, data, **fit_args):
         self.batch_size = fit_args.get("batch_size") or self.gan.batch_size
         self.next = next_snapshot(self.gan.step * self.batch_size)
-        self.take(self.gan)                                  # step 0: the untrained generator
+        self.take(self.gan)                                  # the start (step 0 unless resumed)
         self.gan.fit(data, callback=self, every=1, **fit_args)
         if self.gan.extras["snapshot_steps"][-1] != self.gan.step:
             self.take(self.gan)                              # the end of training

@@ -75,12 +75,14 @@ def replay(name, check=None):
     started = time.perf_counter()
     kept.fit(data, steps=steps, progress=False)
     found = differences(shipped, gan, steps)
+    if not any(st <= steps for st in shipped["history"]["step"]):
+        found.append(f"no point of the shipped history at or before step {steps} to compare")
     print(f"{name}: replayed {steps:,} steps in {time.perf_counter() - started:.0f} s on "
           f"{torch.get_num_threads()} threads; {'the same run' if not found else 'NOT the same run: ' + '; '.join(found)}")
-    if found or check:
+    if found or check is not None:
         return not found
     small = checkpoints.compact_extras(gan.extras)                      # as a compact copy keeps them
-    shipped["extras"]["snapshots"], shipped["images_8bit"] = small["snapshots"], True
+    shipped["extras"]["snapshots"], shipped["images_8bit"] = small["snapshots"], list(checkpoints.IMAGE_KEYS)
     shipped["extras"]["snapshot_steps"] = list(gan.extras["snapshot_steps"])
     shipped["provenance"]["snapshots"] = ("re-taken at the series' snapshot moments by replaying the run "
                                           f"(scripts/replay_snapshots.py, {time.strftime('%Y-%m-%d')}); the "
@@ -94,6 +96,9 @@ if __name__ == "__main__":
     torch.set_num_threads(2)                      # the shipped runs' thread count (their provenance)
     args = sys.argv[1:]
     check = int(args[args.index("--check") + 1]) if "--check" in args else None
+    unknown = [a for a in args if a.startswith("--") and a != "--check"]
+    if unknown or (check is not None and check < 1):
+        sys.exit(f"usage: replay_snapshots.py NAME... [--check STEPS>0]; not understood: {unknown or check}")
     names = [a for a in args if not a.startswith("--") and not a.isdigit()]
     ok = [replay(name, check) for name in names]
     sys.exit(0 if all(ok) else 1)

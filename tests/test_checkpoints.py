@@ -103,3 +103,13 @@ def test_a_compact_copy_keeps_image_snapshots_as_8_bit_levels_and_points_in_half
     assert torch.allclose(back["points"][0], points, atol=1e-2) and back["fixed_z"].dtype == torch.float32
     old = checkpoints._full_extras(dict(extras={"snapshots": [images.half()]}))   # copies made before 8-bit images
     assert torch.allclose(old["snapshots"][0], images, atol=1e-3)
+
+
+def test_only_the_snapshots_become_8_bit_and_other_extras_come_back_as_they_were():
+    kernel = torch.randn(8, 1, 3, 3) * 0.01                     # 4-D, inside [-1, 1], but not an image
+    grid = torch.randint(0, 256, (2, 1, 28, 28), dtype=torch.uint8)  # a user's own 8-bit images
+    saved = dict(extras=checkpoints.compact_extras({"kernel": [kernel], "grid": [grid]}),
+                 images_8bit=list(checkpoints.IMAGE_KEYS))
+    back = checkpoints._full_extras(saved)
+    assert torch.equal(back["grid"][0], grid)
+    assert torch.allclose(back["kernel"][0], kernel, rtol=1e-3, atol=1e-6)

@@ -196,6 +196,17 @@ def test_snapshot_rule_is_log_spaced_in_images_seen():
     assert style.snapshot_images(500) == [0, 500] and style.next_snapshot(5_000) == 10_000
 
 
+def test_a_strip_halves_its_moments_until_they_fit_and_refuses_fewer_than_three_frames():
+    steps = [0] + [-(-m // 64) for m in style.snapshot_images(10_000 * 64)[1:-1]] + [10_000]
+    snaps = [torch.zeros(16, 1, 28, 28)] * len(steps)
+    for frames in (3, 4, 5):
+        fig = plots.snapshot_strip(snaps, steps, batch_size=64, frames=frames)
+        assert 3 <= len(fig.axes) <= frames
+        plt.close(fig)
+    with pytest.raises(ValueError, match="at least 3"):
+        plots.snapshot_strip(snaps, steps, batch_size=64, frames=2)
+
+
 def test_two_models_strips_show_the_same_numbers_of_images_seen():
     def frames(batch, last):
         steps = [0] + [-(-m // batch) for m in style.snapshot_images(last * batch)[1:-1]] + [last]
