@@ -1,6 +1,7 @@
 """Numbers behind the claims: mode coverage, MMD, 2D divergences, nearest neighbours.
 
     mode_coverage(samples, centres, std)   -> modes covered, % high quality
+    between_modes(samples, "grid25")       -> share of the off-mode samples on threads between modes
     mmd(x, y)                              -> kernel two-sample distance (0 when x ~ y)
     js_divergence_2d(x, y)                 -> Jensen-Shannon on a 2D histogram, in [0, log 2]
     nearest_neighbours(queries, reference) -> distances and indices (Euclidean)
@@ -45,6 +46,30 @@ def mode_coverage(samples, centres, std=None, threshold=3.0):
     reverse_kl = float((q[q > 0] * (q[q > 0] * len(centres)).log()).sum()) if counts.sum() > 0 else math.inf
     return dict(covered=int((counts > 0).sum()), n_modes=len(centres),
                 high_quality=float(good.float().mean()), counts=counts, reverse_kl=reverse_kl)
+
+
+def between_modes(samples, centres, std=None, threshold=3.0):
+    """Of the samples that miss every mode (farther than `threshold` std from each centre), the
+    share lying within `threshold` std of a segment joining two neighbouring modes: the threads
+    a generator draws between modes while it moves mass from one to another. Neighbours are the
+    pairs of centres closest to each other (the grid's rows and columns, the ring's arcs).
+    centres: (K, 2) tensor with std, or a toy name. Returns a fraction (nan when no sample misses)."""
+    if isinstance(centres, str):
+        centres, std = _data.toy_modes(centres)
+    if std is None:
+        raise ValueError("give the modes' std (or a toy name instead of centres)")
+    samples = samples.detach().float().cpu().reshape(samples.shape[0], -1)
+    centres = centres.detach().float().cpu()
+    gaps = torch.cdist(centres, centres)
+    nearest_gap = gaps[gaps > 0].min()
+    i, j = torch.nonzero(torch.triu(gaps <= 1.005 * nearest_gap, diagonal=1), as_tuple=True)
+    starts, ends = centres[i], centres[j]                                   # (P, 2) each
+    along = (((samples[:, None] - starts) * (ends - starts)).sum(-1) / ((ends - starts) ** 2).sum(-1)).clamp(0, 1)
+    to_segment = (samples[:, None] - (starts + along[..., None] * (ends - starts))).norm(dim=-1).min(dim=1).values
+    off_mode = torch.cdist(samples, centres).min(dim=1).values > threshold * std
+    if not off_mode.any():
+        return math.nan
+    return float((off_mode & (to_segment <= threshold * std)).sum() / off_mode.sum())
 
 
 def mmd(x, y, bandwidths=(0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)):

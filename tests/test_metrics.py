@@ -81,3 +81,13 @@ def test_reverse_kl_by_hand():
     assert half["reverse_kl"] == pytest.approx(float((q * (q * 8).log()).sum()))
     nowhere = metrics.mode_coverage(torch.full((5, 2), 9.0), "ring8")
     assert nowhere["reverse_kl"] == math.inf
+
+
+def test_between_modes_finds_the_threads_between_neighbouring_modes():
+    centres, _ = data.toy_modes("grid25")
+    thread = torch.stack([torch.linspace(-1.6, -0.4, 50), torch.full((50,), 2.0)], dim=1)   # between (-2, 2) and (0, 2)
+    haze = torch.tensor([[1.0, 1.0], [-3.0, 3.0], [1.0, -1.0]]) + 0.003                   # off mode, off the lines
+    assert metrics.between_modes(thread, "grid25") == 1.0
+    assert metrics.between_modes(haze, "grid25") == 0.0
+    assert metrics.between_modes(torch.cat([thread, haze]), "grid25") == pytest.approx(50 / 53)
+    assert math.isnan(metrics.between_modes(centres, "grid25"))                            # every sample on a mode
